@@ -1,0 +1,3 @@
+from lucent_lint.cli import main
+
+main()

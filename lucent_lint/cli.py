@@ -1,0 +1,190 @@
+"""The ``lucent-lint`` command line: arguments, output choice, exit codes. No lint logic.
+
+Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from . import __version__
+from .config import ConfigError, Settings, discover
+from .discovery import MissingPathError
+from .registry import RULES, Selection, UnknownCodeError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip().upper() for part in value.split(",") if part.strip())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"lucent-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lucent-lint")
+def main() -> None:
+    """Enforce the Lucent event-driven service standard on Python code."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", help="Comma-separated codes or prefixes to enable (e.g. LUC3,LUC601).")
+@click.option("--extend-select", help="Codes or prefixes to enable on top of the configured ones.")
+@click.option("--ignore", help="Comma-separated codes or prefixes to disable.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), help="Configuration file."
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show a count per rule.")
+@click.option("--stdin-filename", help="The path of the file read from `-` (stdin).")
+def check(
+    paths: tuple[Path, ...],
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+    output_format: str,
+    output: Path | None,
+    config_file: Path | None,
+    exit_zero: bool,
+    statistics: bool,
+    stdin_filename: str | None,
+) -> None:
+    """Check PATHS (default: the current directory); `-` reads one file from stdin."""
+    from .run import run_check, run_stdin
+
+    use_stdin = paths == (Path("-"),)
+    targets = [Path(".")] if not paths else [] if use_stdin else list(paths)
+    try:
+        config_start = [Path(stdin_filename)] if use_stdin and stdin_filename else targets
+        settings, root = discover(
+            [p for p in config_start if p.exists()] or [Path.cwd()], config_file
+        )
+        settings = _override(settings, select, extend_select, ignore)
+        selection = Selection(settings.select, settings.ignore, settings.extend_select)
+        if use_stdin:
+            data = sys.stdin.buffer.read()
+            run = run_stdin(data, stdin_filename or "stdin.py", settings, root, selection)
+        else:
+            run = run_check(targets, settings, root, selection)
+    except (ConfigError, UnknownCodeError, MissingPathError) as exc:
+        _fail(str(exc))
+        return
+    for error in run.errors:
+        click.echo(f"lucent-lint: error: {error}", err=True)
+
+    stream_cm = (
+        open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+        if output is not None
+        else nullcontext(sys.stdout)
+    )
+    try:
+        with stream_cm as stream:
+            _write(run, output_format, stream, output is None, statistics, root)
+    except BrokenPipeError:  # `lucent-lint check | head`
+        sys.stderr.close()
+        sys.exit(EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN)
+    except OSError as exc:
+        _fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}")
+    if run.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _override(
+    settings: Settings, select: str | None, extend_select: str | None, ignore: str | None
+) -> Settings:
+    update: dict[str, tuple[str, ...]] = {}
+    if select:
+        update["select"] = _codes(select)
+    if extend_select:
+        update["extend_select"] = settings.extend_select + _codes(extend_select)
+    if ignore:
+        update["ignore"] = settings.ignore + _codes(ignore)
+    if not update:
+        return settings
+    from .config import settings_from_mapping
+
+    merged = settings.model_dump(by_alias=True)
+    merged.update({key.replace("_", "-"): value for key, value in update.items()})
+    return settings_from_mapping(merged, "command line")
+
+
+def _write(
+    run, output_format: str, stream: TextIO, to_stdout: bool, statistics: bool, root: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from .output import OutputOptions, formatter
+
+    terminal = to_stdout and stream.isatty()
+    options = OutputOptions(
+        color=terminal, show_source=terminal, statistics=statistics, root=str(root)
+    )
+    formatter(output_format)(run, stream, options)
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def rules_command(output_format: str) -> None:
+    """List the rule catalogue."""
+    import json
+
+    rows = [
+        {
+            "code": code,
+            "slug": rule.slug,
+            "checklist": rule.checklist,
+            "fixable": rule.fix_safety or "",
+        }
+        for code, rule in RULES.items()
+    ]
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="lucent-lint rules")
+    for column in ("code", "slug", "checklist item", "fixable"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["code"], row["slug"], row["checklist"], row["fixable"])
+    Console(width=max(100, Console().width)).print(table)
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation of a rule (e.g. `lucent-lint explain LUC301`)."""
+    from . import docs
+
+    code = code.strip().upper()
+    if code not in RULES:
+        _fail(f"unknown rule code {code!r} (see `lucent-lint rules`)")
+    doc = docs.load(code)
+    if doc is None:
+        _fail(f"no documentation found for {code}")
+        return
+    click.echo(doc.text.rstrip())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

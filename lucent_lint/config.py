@@ -1,0 +1,191 @@
+"""``[tool.lucent-lint]`` in ``pyproject.toml``: found, read and validated.
+
+Unknown keys and wrong types are configuration errors that name the key (exit code 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CODE_RE = re.compile(r"LUC\d{0,3}\Z")
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    "node_modules",
+    "build",
+    "dist",
+    ".eggs",
+    "*.egg-info",
+    ".lucent_lint_cache",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+)
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message names the file and key."""
+
+
+def _validate_regex(value: str, key: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{key} is not a valid regular expression: {exc}") from exc
+    return value
+
+
+class Settings(BaseModel):
+    """The effective configuration of a run."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, frozen=True, alias_generator=None
+    )
+
+    select: tuple[str, ...] = ("LUC",)
+    extend_select: tuple[str, ...] = Field(default=(), alias="extend-select")
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = Field(default=(), alias="extend-exclude")
+    per_file_ignores: dict[str, tuple[str, ...]] = Field(default={}, alias="per-file-ignores")
+    service_class_pattern: str = Field(default="Service$", alias="service-class-pattern")
+    extra_base_classes: tuple[str, ...] = Field(default=(), alias="extra-base-classes")
+    handler_name_pattern: str = Field(default="^(handle|on)_", alias="handler-name-pattern")
+    extra_past_tense: tuple[str, ...] = Field(default=(), alias="extra-past-tense")
+    internal_host_patterns: tuple[str, ...] = Field(
+        default=(
+            r"\.internal\b",
+            r"\.svc\b",
+            r"\.cluster\.local\b",
+            r"\.local\b",
+            r"^localhost$",
+            r"^127\.",
+            r"-service\b",
+        ),
+        alias="internal-host-patterns",
+    )
+
+    @field_validator("select", "extend_select", "ignore")
+    @classmethod
+    def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            if not CODE_RE.match(code):
+                raise ValueError(f"unknown rule code or prefix {code!r}")
+        return value
+
+    @field_validator("per_file_ignores")
+    @classmethod
+    def _pfi_codes(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for codes in value.values():
+            cls._codes(codes)
+        return value
+
+    @field_validator("service_class_pattern", "handler_name_pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        return _validate_regex(value, "pattern")
+
+    @field_validator("internal_host_patterns")
+    @classmethod
+    def _regexes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            _validate_regex(pattern, "internal-host-patterns entry")
+        return value
+
+    @cached_property
+    def service_class_regex(self) -> re.Pattern[str]:
+        return re.compile(self.service_class_pattern)
+
+    @cached_property
+    def handler_name_regex(self) -> re.Pattern[str]:
+        return re.compile(self.handler_name_pattern)
+
+    @cached_property
+    def internal_host_regexes(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.internal_host_patterns)
+
+    def digest(self) -> str:
+        """A stable hash of everything that can change findings (cache keys)."""
+        raw = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _format_validation_error(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(table)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{source}: unknown key {key!r} in [tool.lucent-lint]")
+        else:
+            lines.append(f"{source}: [tool.lucent-lint] {key}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def settings_from_mapping(raw: dict[str, Any], source: str = "configuration") -> Settings:
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, source)) from None
+
+
+def load_file(path: Path) -> tuple[Settings, Path]:
+    """Read ``[tool.lucent-lint]`` from a pyproject.toml (or a lucent-lint.toml whose top
+    level is the table itself). Returns the settings and the project root."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if path.name == "pyproject.toml" or "tool" in data:
+        table = data.get("tool", {}).get("lucent-lint", {})
+    else:
+        table = data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.lucent-lint] must be a table")
+    return settings_from_mapping(table, str(path)), path.parent
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start`` that has ``[tool.lucent-lint]``,
+    else the nearest pyproject.toml at all."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    first: Path | None = None
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            first = first or candidate
+            try:
+                if "lucent-lint" in tomllib.loads(candidate.read_text("utf-8")).get("tool", {}):
+                    return candidate
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                return candidate
+    return first
+
+
+def discover(paths: list[Path], explicit: Path | None = None) -> tuple[Settings, Path]:
+    """The settings for a run over ``paths`` and the project root they are relative to."""
+    if explicit is not None:
+        return load_file(explicit)
+    start = paths[0] if paths else Path.cwd()
+    found = find_pyproject(start)
+    if found is None:
+        return Settings(), Path.cwd().resolve()
+    return load_file(found)

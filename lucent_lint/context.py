@@ -1,0 +1,227 @@
+"""What the rules know about the file being checked.
+
+The engine fills the import table while it walks (imports come before their use), keeps
+the stack of ancestors, and decides scope: a module that imports ``lucent_runtime`` is
+service code throughout; elsewhere only the bodies of service classes are.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from lucent_runtime.naming import PLACEHOLDER
+
+from .rule import Fix, Report, Rule
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+RUNTIME = "lucent_runtime"
+
+
+class FileContext:
+    """Per-file state shared by all rules during one walk."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        module_name: str,
+        is_package: bool,
+        settings: Settings,
+        stack: list[cst.CSTNode],
+    ) -> None:
+        self.path = path
+        self.module_name = module_name
+        self.is_package = is_package
+        self.settings = settings
+        self.stack = stack
+        #: local name -> qualified name ("lr" -> "lucent_runtime", "Base" -> "pkg.base.Base")
+        self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []
+        self.imports_runtime = False
+        #: the file is part of lucent_runtime itself
+        self.in_runtime_package = module_name == RUNTIME or module_name.startswith(RUNTIME + ".")
+        #: qualified class name -> qualified names of its bases (for the project index)
+        self.classes: dict[str, list[str]] = {}
+        self.reports: list[Report] = []
+        self._service_re: re.Pattern[str] = settings.service_class_regex
+
+    # -- imports and names --------------------------------------------------------------
+    def add_import(self, local: str, qualified: str) -> None:
+        self.imports[local] = qualified
+        if qualified == RUNTIME or qualified.startswith(RUNTIME + "."):
+            self.imports_runtime = True
+
+    def package(self) -> str:
+        if self.is_package:
+            return self.module_name
+        return self.module_name.rpartition(".")[0]
+
+    def absolute_module(self, relative_level: int, module: str) -> str:
+        """Resolve ``from ..x import`` against this file's package."""
+        if relative_level == 0:
+            return module
+        parts = self.package().split(".") if self.package() else []
+        if relative_level > 1:
+            parts = parts[: len(parts) - (relative_level - 1)]
+        base = ".".join(parts)
+        return f"{base}.{module}" if base and module else (base or module)
+
+    def qualified_name(self, expr: cst.BaseExpression | None) -> str | None:
+        """``lr.CryptoTradingServiceBase`` -> ``lucent_runtime.CryptoTradingServiceBase``;
+        a name defined in this module -> ``module.Name``; None for anything not a name."""
+        dotted = dotted_name(expr)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.imports.get(head)
+        if target is None:
+            if len(self.star_imports) == 1 and not self._defined_here(head):
+                target = f"{self.star_imports[0]}.{head}"
+            else:
+                target = f"{self.module_name}.{head}" if self.module_name else head
+        return f"{target}.{rest}" if rest else target
+
+    def _defined_here(self, name: str) -> bool:
+        prefix = f"{self.module_name}.{name}" if self.module_name else name
+        return prefix in self.classes
+
+    def is_runtime_name(self, expr: cst.BaseExpression | None, *names: str) -> bool:
+        """True when ``expr`` names one of ``names`` from ``lucent_runtime`` (or the bare
+        name, when the module does not import it from elsewhere)."""
+        qualified = self.qualified_name(expr)
+        if qualified is None:
+            return False
+        last = qualified.rpartition(".")[2]
+        if last not in names:
+            return False
+        return qualified.startswith(RUNTIME + ".") or dotted_name(expr) == last
+
+    # -- structure ---------------------------------------------------------------------
+    def enclosing(self, *types: type[cst.CSTNode]) -> cst.CSTNode | None:
+        """The innermost ancestor (the current node excluded) of one of ``types``."""
+        for node in reversed(self.stack[:-1]):
+            if isinstance(node, types):
+                return node
+        return None
+
+    def enclosing_class(self) -> cst.ClassDef | None:
+        node = self.enclosing(cst.ClassDef)
+        return node if isinstance(node, cst.ClassDef) else None
+
+    def enclosing_function(self) -> cst.FunctionDef | None:
+        node = self.enclosing(cst.FunctionDef)
+        return node if isinstance(node, cst.FunctionDef) else None
+
+    def is_service_class(self, node: cst.ClassDef) -> bool:
+        return bool(self._service_re.search(node.name.value))
+
+    def in_service_class(self) -> bool:
+        return any(
+            isinstance(node, cst.ClassDef) and self.is_service_class(node) for node in self.stack
+        )
+
+    def scope_name(self) -> str:
+        """``Class.method`` of the innermost class/function around the current node."""
+        parts = [
+            node.name.value
+            for node in self.stack
+            if isinstance(node, cst.ClassDef | cst.FunctionDef)
+        ]
+        return ".".join(parts)
+
+    # -- reports -------------------------------------------------------------------------
+    def add_report(
+        self,
+        rule: Rule,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        deferred: dict[str, Any] | None = None,
+    ) -> None:
+        self.reports.append(
+            Report(
+                rule=type(rule),
+                node=node,
+                message=message,
+                in_service_class=self.in_service_class(),
+                scope=self.scope_name(),
+                fix=fix,
+                deferred=deferred,
+                ancestors=frozenset(id(n) for n in self.stack) if fix else frozenset(),
+            )
+        )
+
+
+def dotted_name(expr: cst.CSTNode | None) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def string_value(node: cst.CSTNode | None) -> str | None:
+    """The value of a string literal; an f-string as a template with
+    :data:`~lucent_runtime.naming.PLACEHOLDER` for each expression; None otherwise."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.FormattedString):
+        out = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                out.append(part.value)
+            else:
+                out.append(PLACEHOLDER)
+        return "".join(out)
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string_value(node.left), string_value(node.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    return None
+
+
+def call_name(call: cst.Call) -> str | None:
+    """The called attribute or function name: ``self.publish_domain_event(...)`` ->
+    ``publish_domain_event``."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
+
+
+def call_argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument at ``position`` (0-based, positional only) or given as ``keyword``.
+
+    Returns None when absent; when ``*args``/``**kwargs`` make it unknowable, returns the
+    starred value so callers can tell it is not missing (see :func:`has_star_args`).
+    """
+    positional = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+            continue
+        if arg.star:
+            return None
+        if positional == position:
+            return arg.value
+        positional += 1
+    return None
+
+
+def has_star_args(call: cst.Call) -> bool:
+    return any(arg.star for arg in call.args)

@@ -1,0 +1,157 @@
+"""The rule base class and what a rule produces.
+
+A rule is a class with a stable ``code`` and ``slug``, a message template, and small
+``visit_<Node>`` / ``leave_<Node>`` methods named after libcst node classes. It reads the
+tree (the engine walks it once for all rules) and calls :meth:`Rule.report`. Everything
+else -- positions, scope, suppression, selection, fix bookkeeping -- is the engine's.
+
+Its documentation and examples live in ``rules/LUC###-slug.md``, not in the module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from .context import FileContext
+    from .project import ProjectIndex
+
+FixSafety = Literal["safe", "unsafe"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reported problem; ``line``/``column`` are 1-based, as every output shows them."""
+
+    code: str
+    slug: str
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fixable: bool = False
+    fix_title: str | None = None
+    #: the enclosing ``Class.method`` (empty at module level), used by baselines
+    scope: str = ""
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "slug": self.slug,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "fixable": self.fixable,
+        }
+
+
+@dataclass(slots=True)
+class Fix:
+    """Node replacements that make a finding go away (applied only by ``--fix``).
+
+    ``replacements`` maps an original node to its replacement (or ``cst.RemoveFromParent()``).
+    ``edits`` are plain text edits ``(line, start_col, end_col, text)`` with 0-based columns,
+    for what is not a node (a ``# noqa`` comment).
+    """
+
+    safety: FixSafety = "safe"
+    replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel] = field(default_factory=dict)
+    edits: list[tuple[int, int, int, str]] = field(default_factory=list)
+    #: ``(line, text)`` of import lines to add at the top of the module if missing
+    imports: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Report:
+    """A finding before positions and scope are applied (the engine's bookkeeping)."""
+
+    rule: type[Rule]
+    node: cst.CSTNode
+    message: str
+    in_service_class: bool
+    scope: str
+    fix: Fix | None = None
+    #: set for findings a rule cannot decide alone (see :meth:`Rule.defer`)
+    deferred: dict[str, Any] | None = None
+    #: ancestors of ``node`` (ids), so fixes on nested nodes never overlap
+    ancestors: frozenset[int] = frozenset()
+
+
+class Rule:
+    """Base class of every LUC rule."""
+
+    code: ClassVar[str]
+    slug: ClassVar[str]
+    #: the code-review checklist item of the standard this rule enforces ("—" for none)
+    checklist: ClassVar[str] = "—"
+    #: message template, formatted with the keyword arguments given to :meth:`report`
+    message: ClassVar[str]
+    #: imperative remedy, shown next to fixable findings
+    fix_title: ClassVar[str | None] = None
+    fix_safety: ClassVar[FixSafety | None] = None
+    #: applies to every file, not only to service code (LUC001, LUC002)
+    global_scope: ClassVar[bool] = False
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    # -- reporting -------------------------------------------------------------------
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        fix: Fix | None = None,
+        **params: Any,
+    ) -> None:
+        """Report ``node``. ``message`` overrides the template; ``params`` fill it."""
+        text = message if message is not None else self.message.format(**params)
+        self.ctx.add_report(self, node, text, fix=fix)
+
+    def defer(self, node: cst.CSTNode, payload: dict[str, Any]) -> None:
+        """Report ``node`` provisionally; :meth:`resolve` decides once every file of the
+        repository is indexed. ``payload`` must be JSON-serialisable."""
+        self.ctx.add_report(self, node, "", deferred=payload)
+
+    @classmethod
+    def resolve(cls, payload: Mapping[str, Any], index: ProjectIndex) -> str | None:
+        """The message for a deferred finding, or None when it is not a finding."""
+        raise NotImplementedError
+
+    # -- dispatch table -------------------------------------------------------------
+    _handlers: ClassVar[dict[str, tuple[tuple[type, str], ...]]] = {}
+
+    @classmethod
+    def handler_names(cls) -> dict[str, tuple[tuple[type, str], ...]]:
+        """``{"visit": ((NodeClass, method name), ...), "leave": ...}``, computed once."""
+        cached = cls.__dict__.get("_handler_cache")
+        if cached is None:
+            cached = {"visit": [], "leave": []}
+            for name in dir(cls):
+                match = _HANDLER.match(name)
+                if match:
+                    node_cls = getattr(cst, match.group(2), None)
+                    if node_cls is None:
+                        raise TypeError(f"{cls.__name__}.{name}: no libcst node {match.group(2)}")
+                    cached[match.group(1)].append((node_cls, name))
+            cached = {key: tuple(value) for key, value in cached.items()}
+            cls._handler_cache = cached  # type: ignore[attr-defined]
+        return cached
+
+
+_HANDLER = re.compile(r"(visit|leave)_([A-Z]\w*)$")
+
+RuleFactory = Callable[["FileContext"], Rule]

@@ -1,0 +1,85 @@
+"""A whole run: discover files, check each, build the index, finalize every result."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .discovery import discover_files, display_path, relative_to_root
+from .engine import FileResult, build_index, check_file, check_source, finalize
+from .project import module_name_for
+from .registry import Selection
+from .rule import Finding
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    files: int = 0
+    #: the text of the lines findings are on, by path (for text output and baselines)
+    lines: dict[str, dict[int, str]] = field(default_factory=dict)
+
+
+def per_file_ignored(relative: str, settings: Settings) -> frozenset[str]:
+    """Codes (prefixes expanded by the caller) that per-file-ignores switch off."""
+    out: set[str] = set()
+    name = relative.rpartition("/")[2]
+    for pattern, codes in settings.per_file_ignores.items():
+        if fnmatch.fnmatch(relative, pattern) or (
+            "/" not in pattern and fnmatch.fnmatch(name, pattern)
+        ):
+            out.update(codes)
+    return frozenset(out)
+
+
+def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
+    if not prefixes:
+        return prefixes
+    return frozenset(c for c in selection.codes if any(c.startswith(p) for p in prefixes))
+
+
+def check_results(
+    results: Sequence[FileResult],
+    relatives: Sequence[str],
+    settings: Settings,
+    selection: Selection,
+    index_results: Sequence[FileResult] = (),
+) -> RunResult:
+    """Finalize per-file results against an index built from them (and ``index_results``,
+    the files outside this run that the index must still see)."""
+    index = build_index([*results, *index_results], settings)
+    run = RunResult(files=len(results))
+    for result, relative in zip(results, relatives, strict=True):
+        if result.error:
+            run.errors.append(result.error)
+        ignored = _expand(per_file_ignored(relative, settings), selection)
+        findings = finalize(result, index, selection, ignored)
+        run.findings.extend(findings)
+        if findings:
+            run.lines[result.path] = result.lines
+    return run
+
+
+def run_check(
+    paths: Sequence[Path],
+    settings: Settings,
+    root: Path,
+    selection: Selection,
+) -> RunResult:
+    files = discover_files(paths, settings, root)
+    results = [check_file(path, display_path(path), settings, selection) for path in files]
+    relatives = [relative_to_root(path, root) for path in files]
+    return check_results(results, relatives, settings, selection)
+
+
+def run_stdin(
+    data: bytes, filename: str, settings: Settings, root: Path, selection: Selection
+) -> RunResult:
+    path = Path(filename)
+    module_name, is_package = module_name_for(path) if path.exists() else (path.stem, False)
+    result = check_source(data, filename, module_name, is_package, settings, selection)
+    return check_results([result], [relative_to_root(path, root)], settings, selection)

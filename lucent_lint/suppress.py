@@ -1,0 +1,55 @@
+"""``# noqa`` comments, flake8-compatible.
+
+``# noqa`` suppresses every finding on its line; ``# noqa: LUC301,LUC302`` only those
+codes (a prefix such as ``LUC3`` covers the codes that start with it). Other tools' codes
+on the same comment are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+# flake8's own pattern: "# noqa", optionally followed by ":" and a list of codes.
+NOQA = re.compile(
+    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
+    re.IGNORECASE,
+)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+#: line -> None for a bare ``# noqa``, else the codes it names (upper case)
+NoqaMap = dict[int, tuple[str, ...] | None]
+
+
+def parse_noqa(text: str) -> NoqaMap:
+    """Every ``# noqa`` comment of a source, by 1-based line."""
+    out: NoqaMap = {}
+    if "noqa" not in text and "NOQA" not in text.upper():
+        return out
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        match = NOQA.search(line)
+        if match is None:
+            continue
+        codes = match.group("codes")
+        out[number] = None if codes is None else tuple(c.upper() for c in _CODE.findall(codes))
+    return out
+
+
+def suppresses(entry: tuple[str, ...] | None, code: str) -> str | None:
+    """The noqa code that suppresses ``code`` ("*" for a bare noqa), or None."""
+    if entry is None:
+        return "*"
+    for listed in entry:
+        if code.startswith(listed) and listed.startswith("LUC"):
+            return listed
+    return None
+
+
+def noqa_span(line: str) -> tuple[int, int, tuple[str, ...]] | None:
+    """Where the noqa comment sits on ``line`` (0-based start, end) and its codes."""
+    match = NOQA.search(line)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    return match.start(), match.end(), tuple(_CODE.findall(codes or ""))

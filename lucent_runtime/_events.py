@@ -1,0 +1,101 @@
+"""The stored and published form of a domain event."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, MappingProxyType | dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended: the store assigns its version."""
+
+    event_id: str
+    type: str
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    timestamp: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """An immutable, stored domain event.
+
+    ``version`` is dense per stream, starting at 1. ``metadata`` carries ``correlation_id``,
+    ``causation_id``, ``business_context`` (the span attributes) and ``traceparent``.
+    """
+
+    event_id: str
+    stream_id: str
+    version: int
+    type: str
+    data: Any
+    timestamp: str
+    metadata: Any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", _freeze(self.data))
+        object.__setattr__(self, "metadata", _freeze(self.metadata))
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.metadata.get("correlation_id")
+
+    @property
+    def causation_id(self) -> str | None:
+        return self.metadata.get("causation_id")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "stream_id": self.stream_id,
+            "version": self.version,
+            "type": self.type,
+            "data": _thaw(self.data),
+            "timestamp": self.timestamp,
+            "metadata": _thaw(self.metadata),
+        }
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":"), default=str).encode()
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> DomainEvent:
+        return cls(
+            event_id=raw["event_id"],
+            stream_id=raw["stream_id"],
+            version=int(raw["version"]),
+            type=raw["type"],
+            data=raw.get("data"),
+            timestamp=raw["timestamp"],
+            metadata=raw.get("metadata") or {},
+        )
+
+    @classmethod
+    def from_json(cls, payload: bytes | str) -> DomainEvent:
+        return cls.from_dict(json.loads(payload))
+
+    @classmethod
+    def stored(cls, new: NewEvent, stream_id: str, version: int) -> DomainEvent:
+        return cls(
+            new.event_id, stream_id, version, new.type, new.data, new.timestamp, new.metadata
+        )

@@ -1,0 +1,85 @@
+"""The back-end interfaces: an event store and a message bus.
+
+Each implementation lives in its own module: ``memory`` (tests), ``sqlite`` + the
+in-process bus (the embedded default) and ``nats`` (core NATS for commands, JetStream for
+the event store and durable event consumers).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from .._events import DomainEvent, NewEvent
+
+
+@dataclass(slots=True)
+class Message:
+    """A message as a handler sees it: subject, raw payload, headers, delivery attempt."""
+
+    subject: str
+    data: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    attempt: int = 1
+
+
+MessageHandler = Callable[[Message], Awaitable[None]]
+RequestHandler = Callable[[Message], Awaitable[bytes]]
+
+
+class Subscription(abc.ABC):
+    """A live subscription; ``stop()`` drains in-flight messages and unsubscribes."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None: ...
+
+
+class EventStore(abc.ABC):
+    """Append-only streams of domain events with dense per-stream versions from 1."""
+
+    @abc.abstractmethod
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None = None,
+    ) -> list[DomainEvent]:
+        """Append ``events``; with ``expected_version`` (0 = empty stream) refuse a stale
+        writer with :class:`lucent_runtime.ConcurrencyError`. Appending an event whose id is
+        already stored returns the stored event (idempotent retry)."""
+
+    @abc.abstractmethod
+    async def read_stream(self, stream_id: str) -> list[DomainEvent]:
+        """The stream's events in version order (empty list for an unknown stream)."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and files."""
+
+
+class MessageBus(abc.ABC):
+    """Publish/subscribe for events, request/reply for commands."""
+
+    @abc.abstractmethod
+    async def publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
+        """Publish an event message."""
+
+    @abc.abstractmethod
+    async def subscribe(self, subject: str, durable: str, handler: MessageHandler) -> Subscription:
+        """Deliver messages on ``subject`` to ``handler``. A message counts as handled only
+        when the handler returns; if it raises the message is redelivered (bounded, with
+        backoff) and finally dead-lettered on ``lucent.dlq.{durable}``."""
+
+    @abc.abstractmethod
+    async def request(
+        self, subject: str, data: bytes, headers: dict[str, str], timeout: float
+    ) -> Message:
+        """Send a request and wait for the reply. Raises
+        :class:`lucent_runtime.CommandTimeoutError` or :class:`lucent_runtime.NoHandlerError`."""
+
+    @abc.abstractmethod
+    async def serve(self, subject: str, queue: str, handler: RequestHandler) -> Subscription:
+        """Answer requests on ``subject`` (one member of ``queue`` per request)."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Drain and close connections."""
