@@ -1,0 +1,77 @@
+"""The distribution: one wheel with both packages, the console script, the flake8 entry
+point, and the rule docs inside (an installed ``lucent-lint explain`` finds them)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)],
+        check=True,
+        timeout=600,
+    )
+    (built,) = out.glob("lucent_lint-*.whl")
+    return built
+
+
+@pytest.mark.slow
+def test_wheel_holds_both_packages_docs_and_entry_points(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        entries = archive.read(entry_points).decode()
+    assert "lucent_runtime/__init__.py" in names
+    assert "lucent_lint/cli.py" in names
+    docs = sorted(n for n in names if n.startswith("lucent_lint/_docs/LUC"))
+    assert "lucent_lint/_docs/LUC301-raw-event-store-append.md" in docs
+    assert len(docs) == len(list((REPO / "rules").glob("LUC*.md")))
+    assert "lucent-lint = lucent_lint.cli:main" in entries
+    assert "LUC = lucent_lint.flake8:LucentFlake8Plugin" in entries
+
+
+@pytest.mark.slow
+def test_installed_wheel_explains_rules(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+    )
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import lucent_lint, lucent_lint.docs as d; "
+        "assert lucent_lint.__file__.startswith(sys.argv[1]), lucent_lint.__file__; "
+        "assert d.docs_dir().name == '_docs', d.docs_dir(); "
+        "from lucent_lint.cli import main; sys.argv = ['lucent-lint', 'explain', 'LUC301']; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(site)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "# LUC301 raw-event-store-append" in result.stdout
+    assert "## Why is this bad?" in result.stdout
