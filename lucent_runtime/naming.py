@@ -11,7 +11,7 @@ the irregular participles from its configuration.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 __all__ = [
     "IRREGULAR_PAST_TENSE",
@@ -49,7 +49,29 @@ IRREGULAR_PAST_TENSE: frozenset[str] = frozenset(
     Spread Sprung Spun Stolen Stood Struck Stuck Stung Strung Sunk Swept Sworn Swum Swung
     Taken Taught Thought Thrown Told Torn Undergone Understood Undertaken Undone Upheld Upset
     Withdrawn Withheld Woken Won Worn Wound Written Wrung
+    Arose Ate Awoke Became Began Blew Broke Came Chose Drank Drew Drove Fell Flew Forbade
+    Forgave Forgot Froze Gave Grew Knew Leapt Mistook Overcame Overtook Rang Rode Rose Sang
+    Sank Shook Smelt Spelt Spilt Spoke Stole Strove Swam Swore Threw Took Tore Undertook
+    Underwent Went Withdrew Woke Wore Wrote
     """.split()
+)
+"""Irregular past participles and simple past forms (``Sent``, ``Withdrawn``, ``Rose``)."""
+
+# Irregular forms that are also the verb's base form (``Set``, ``Cut``, ``Run``): past
+# enough for an event (``OrderSet``), but the imperative of a command (``SetLeverage``).
+_BASE_FORM_PAST = frozenset(
+    """bet bid burst cast come cost cut fit hit hurt let put quit read reset rid run set shed
+    shut slit split spread upset become overcome outrun overrun rerun""".split()
+)
+
+# Prefixes that keep an irregular participle past: Repaid, Unwound, Unfrozen, Oversold.
+_PAST_PREFIXES = ("re", "un", "pre", "over", "under", "mis")
+
+# First words of imperative commands about something that happened: NotifyOrderFilled,
+# MarkInvoicePaid. Such a command ends in a past participle and is still imperative.
+_EVENT_OBJECT_VERBS = frozenset(
+    """acknowledge ack announce broadcast confirm emit flag handle log mark notify process
+    publish record replay report signal""".split()
 )
 
 # Words that end in "ed" but are not past tense.
@@ -82,22 +104,51 @@ def is_kebab_case(name: str) -> bool:
     return bool(_KEBAB.match(name))
 
 
-def _is_past_word(word: str, extra: frozenset[str]) -> bool:
-    lower = word.lower()
-    if lower in extra or lower in IRREGULAR_PAST_TENSE:
+def _is_irregular_past(lower: str) -> bool:
+    if lower in IRREGULAR_PAST_TENSE:
         return True
+    for prefix in _PAST_PREFIXES:
+        rest = lower[len(prefix) :]
+        if lower.startswith(prefix) and len(rest) >= 3 and rest in IRREGULAR_PAST_TENSE:
+            return True
+    return False
+
+
+def _is_past_word(word: str, extra: frozenset[str], *, strict: bool = False) -> bool:
+    """``strict``: only forms that cannot be read as an imperative (not ``Set``, ``Cut``)."""
+    lower = word.lower()
+    if lower in extra:
+        return True
+    if _is_irregular_past(lower):
+        return not (strict and _base_form(lower))
     return lower.endswith("ed") and len(lower) > 3 and lower not in _NOT_PAST_ED
 
 
+def _base_form(lower: str) -> bool:
+    if lower in _BASE_FORM_PAST:
+        return True
+    return any(
+        lower.startswith(prefix) and lower[len(prefix) :] in _BASE_FORM_PAST
+        for prefix in _PAST_PREFIXES
+    )
+
+
+def _verb_words(name: str) -> list[str]:
+    """The words of ``name`` without digits and without a trailing particle."""
+    words = [w for w in split_words(name) if not w.isdigit()]
+    while len(words) > 1 and words[-1].lower() in _PARTICLES:
+        words.pop()
+    return words
+
+
 def is_past_tense(name: str, extra_past_tense: Iterable[str] = ()) -> bool:
-    """True when the last verb of a PascalCase name is a past participle.
+    """True when the last verb of a PascalCase name is past tense (``TradeExecuted``,
+    ``OrderSent``, ``LoanRepaid``).
 
     A trailing particle (``UserLoggedIn``) is skipped so the verb before it decides.
     """
     extra = frozenset(word.lower() for word in extra_past_tense)
-    words = [w for w in split_words(name) if not w.isdigit()]
-    while len(words) > 1 and words[-1].lower() in _PARTICLES:
-        words.pop()
+    words = _verb_words(name)
     return bool(words) and _is_past_word(words[-1], extra)
 
 
@@ -106,18 +157,32 @@ def event_type_problem(name: str, extra_past_tense: Iterable[str] = ()) -> str |
     if not is_pascal_case(name):
         return f"event type {name!r} is not PascalCase (e.g. 'TradeExecuted')"
     if not is_past_tense(name, extra_past_tense):
-        last = split_words(name)[-1]
+        words = _verb_words(name)
+        last = words[-1] if words else name
         return f"event type {name!r} does not end in a past-tense verb ({last!r})"
     return None
 
 
 def command_type_problem(name: str, extra_past_tense: Iterable[str] = ()) -> str | None:
-    """Why ``name`` is not a valid command type (PascalCase, imperative), or None."""
+    """Why ``name`` is not a valid command type (PascalCase, imperative), or None.
+
+    A command is past tense when its first word is a past form that is not also a base
+    form (``ExecutedSwap``; ``SetLeverage`` is fine), or when its last verb is (``SwapExecuted``)
+    unless it starts with a verb that takes an event as its object (``NotifyOrderFilled``).
+    """
     if not is_pascal_case(name):
         return f"command type {name!r} is not PascalCase (e.g. 'ExecuteSwap')"
     extra = frozenset(word.lower() for word in extra_past_tense)
-    words = split_words(name)
-    if _is_past_word(words[0], extra) or is_past_tense(name, extra):
+    words = _verb_words(name)
+    if not words:
+        return None
+    first_past = _is_past_word(words[0], extra, strict=True)
+    last_past = (
+        len(words) > 1
+        and words[0].lower() not in _EVENT_OBJECT_VERBS
+        and _is_past_word(words[-1], extra, strict=True)
+    )
+    if first_past or last_past:
         return f"command type {name!r} is past tense; commands are imperative (e.g. 'ExecuteSwap')"
     return None
 
@@ -131,7 +196,8 @@ def stream_id_problem(stream_id: str) -> str | None:
     if stream_id.startswith(PLACEHOLDER):
         return None
     templated = PLACEHOLDER in stream_id
-    if not any(c.isspace() for c in stream_id):
+    # braces in a plain string are an f-string that lost its ``f``: "trade-{trade_id}"
+    if not any(c.isspace() or c in "{}" for c in stream_id):
         prefix = stream_id.split(PLACEHOLDER, 1)[0]
         # some "-" must split the literal start into a kebab type and a non-empty id
         for index, char in enumerate(prefix):
@@ -151,9 +217,10 @@ def to_snake(name: str) -> str:
 
 def to_pascal_case(name: str) -> str:
     """``trade_executed`` / ``trade-executed`` / ``tradeExecuted`` → ``TradeExecuted``."""
-    parts = re.split(r"[_\-\s.]+", name)
     out = []
-    for part in parts:
+    for part in re.split(r"[_\-\s.]+", name):
+        if part.isupper():  # TRADE_EXECUTED
+            part = part.lower()
         if part:
             out.append(part[0].upper() + part[1:])
     return "".join(out)
@@ -169,47 +236,65 @@ def command_subject(target_service: str, command_type: str) -> str:
     return f"lucent.commands.{to_snake(target_service)}.{command_type}"
 
 
-def _wild(token: str, last: bool) -> bool:
-    return token == "*" or (last and token == ">")
+def _wild(token: str) -> bool:
+    """A one-token wildcard: ``*``, or a token with an interpolated part (an f-string)."""
+    return token == "*" or PLACEHOLDER in token
+
+
+def _tokens_match(
+    tokens: list[str], checks: list[Callable[[str], bool]], *, open_end: bool
+) -> bool:
+    """``tokens`` (after ``lucent.<kind>``) fit ``checks``; with ``open_end`` the subject
+    ended in ``>`` and may stop early."""
+    if len(tokens) > len(checks) or (not open_end and len(tokens) != len(checks)):
+        return False
+    return all(
+        _wild(token) or check(token)
+        for token, check in zip(tokens, checks[: len(tokens)], strict=True)
+    )
 
 
 def subject_problem(subject: str, extra_past_tense: Iterable[str] = ()) -> str | None:
     """Why a ``lucent.`` subject is neither a well-formed event nor command subject, or None.
 
-    Subscription wildcards (``*`` for one token, a final ``>``) are accepted. The runtime's
-    own dead-letter subjects ``lucent.dlq.{service}`` are accepted too.
+    Subscription wildcards (``*`` for one token, a final ``>``) are accepted, and so is a
+    token holding a :data:`PLACEHOLDER` (a template from an f-string: it cannot be judged).
+    The runtime's own dead-letter subjects ``lucent.dlq.{service}`` are accepted too.
     """
     tokens = subject.split(".")
-    bad = f"NATS subject {subject!r} is malformed: expected "
-    if len(tokens) >= 2 and tokens[1] == "events":
-        expected = bad + "'lucent.events.domain.{snake_domain}.{EventType}'"
-        if tokens[-1] == ">" and len(tokens) <= 5:
-            ok = len(tokens) < 3 or tokens[2] in ("domain", "*")
-            ok = ok and (len(tokens) < 5 or _wild(tokens[3], False) or _snake(tokens[3]))
-            return None if ok else expected
-        if len(tokens) != 5 or tokens[2] != "domain":
-            return expected
-        if not (_wild(tokens[3], False) or _snake(tokens[3])):
-            return expected
-        if _wild(tokens[4], True):
-            return None
-        return event_type_problem(tokens[4], extra_past_tense) and expected
-    if len(tokens) >= 2 and tokens[1] == "commands":
-        expected = bad + "'lucent.commands.{snake_service}.{CommandType}'"
-        if tokens[-1] == ">" and len(tokens) <= 4:
-            ok = len(tokens) < 4 or _wild(tokens[2], False) or _snake(tokens[2])
-            return None if ok else expected
-        if len(tokens) != 4 or not (_wild(tokens[2], False) or _snake(tokens[2])):
-            return expected
-        if _wild(tokens[3], True):
-            return None
-        return command_type_problem(tokens[3], extra_past_tense) and expected
-    if len(tokens) == 3 and tokens[1] == "dlq" and (_snake(tokens[2]) or is_kebab_case(tokens[2])):
+    open_end = tokens[-1] == ">"
+    if open_end:
+        tokens.pop()
+    if len(tokens) < 2 or tokens[0] != "lucent":
+        return None if open_end and tokens == ["lucent"] else _problem(subject, "")
+    kind, rest = tokens[1], tokens[2:]
+
+    def event_type(token: str) -> bool:
+        return event_type_problem(token, extra_past_tense) is None
+
+    def command_type(token: str) -> bool:
+        return command_type_problem(token, extra_past_tense) is None
+
+    events = _tokens_match(rest, [lambda t: t == "domain", _snake, event_type], open_end=open_end)
+    commands = _tokens_match(rest, [_snake, command_type], open_end=open_end)
+    dlq = _tokens_match(rest, [lambda t: _snake(t) or is_kebab_case(t)], open_end=open_end)
+    if _wild(kind):
+        return None if events or commands or dlq else _problem(subject, "")
+    if kind == "events":
+        return None if events else _problem(subject, "events")
+    if kind == "commands":
+        return None if commands else _problem(subject, "commands")
+    if kind == "dlq" and dlq:
         return None
-    return (
-        bad + "'lucent.events.domain.{snake_domain}.{EventType}' or "
-        "'lucent.commands.{snake_service}.{CommandType}'"
-    )
+    return _problem(subject, "")
+
+
+def _problem(subject: str, kind: str) -> str:
+    shown = subject.replace(PLACEHOLDER, "{…}")
+    event = "'lucent.events.domain.{snake_domain}.{EventType}'"
+    command = "'lucent.commands.{snake_service}.{CommandType}'"
+    expected = {"events": event, "commands": command}.get(kind, f"{event} or {command}")
+    return f"NATS subject {shown!r} is malformed: expected {expected}"
 
 
 def _snake(token: str) -> bool:
