@@ -5,6 +5,8 @@ LucentError
 ├── BusinessContextError      a business context that cannot be built
 ├── NamingError               an event type, command type or stream id breaking the rules
 ├── ConcurrencyError          a stale expected_version on append
+├── PayloadError              event or command data that cannot be encoded as JSON
+├── ProcessDefinitionError    a business process declared without steps or with bad ones
 ├── ProcessStepError          a failing step of a business process (cause kept)
 └── CommandError              a command that did not succeed
     ├── CommandTimeoutError   no reply within the timeout
@@ -45,6 +47,15 @@ class ConcurrencyError(LucentError):
         self.actual_version = actual
 
 
+class PayloadError(LucentError, TypeError):
+    """Event or command data is not JSON-encodable (dicts, lists, scalars, pydantic models,
+    dataclasses are)."""
+
+
+class ProcessDefinitionError(LucentError, TypeError):
+    """A business process has no steps, or a step without a name or a callable."""
+
+
 class ProcessStepError(LucentError):
     """A step of a business process failed; ``__cause__`` is the original error."""
 
@@ -59,12 +70,21 @@ class ProcessStepError(LucentError):
 
 
 class CommandError(LucentError):
-    """A command sent with ``send_command`` did not succeed."""
+    """A command sent with ``send_command`` did not succeed. ``subject`` is the NATS
+    subject it was sent on; a back-end may leave the service and command names empty."""
 
-    def __init__(self, message: str, *, target_service: str, command_type: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        target_service: str = "",
+        command_type: str = "",
+        subject: str = "",
+    ) -> None:
         super().__init__(message)
         self.target_service = target_service
         self.command_type = command_type
+        self.subject = subject
 
 
 class CommandTimeoutError(CommandError, TimeoutError):
@@ -88,8 +108,11 @@ class RemoteCommandError(CommandError):
         remote_error: dict[str, Any],
         business_context: dict[str, Any] | None = None,
         correlation_id: str | None = None,
+        subject: str = "",
     ) -> None:
-        super().__init__(message, target_service=target_service, command_type=command_type)
+        super().__init__(
+            message, target_service=target_service, command_type=command_type, subject=subject
+        )
         self.remote_error = remote_error
         self.business_context = business_context or {}
         self.correlation_id = correlation_id

@@ -24,6 +24,32 @@ class Message:
     attempt: int = 1
 
 
+#: Dead letters of the durable consumer ``d`` are published on ``lucent.dlq.{d}``, with the
+#: original payload and headers plus the headers below.
+DEAD_LETTER_PREFIX = "lucent.dlq."
+#: the subject the message was originally published on
+HEADER_DLQ_SUBJECT = "Lucent-Dlq-Subject"
+#: the last error, ``"{type}: {message}"``
+HEADER_DLQ_ERROR = "Lucent-Dlq-Error"
+#: how many deliveries were attempted
+HEADER_DLQ_ATTEMPTS = "Lucent-Dlq-Attempts"
+
+
+def dead_letter_subject(durable: str) -> str:
+    """``lucent.dlq.{durable}``: where a message goes after its last failed delivery."""
+    return DEAD_LETTER_PREFIX + durable
+
+
+def dead_letter_headers(message: Message, error: BaseException, attempts: int) -> dict[str, str]:
+    """The headers of a dead letter: the original ones plus subject, error and attempts."""
+    return {
+        **message.headers,
+        HEADER_DLQ_SUBJECT: message.subject,
+        HEADER_DLQ_ERROR: f"{type(error).__name__}: {error}",
+        HEADER_DLQ_ATTEMPTS: str(attempts),
+    }
+
+
 MessageHandler = Callable[[Message], Awaitable[None]]
 RequestHandler = Callable[[Message], Awaitable[bytes]]
 
@@ -60,6 +86,9 @@ class EventStore(abc.ABC):
 class MessageBus(abc.ABC):
     """Publish/subscribe for events, request/reply for commands."""
 
+    #: the ``messaging.system`` attribute of the spans around this bus
+    messaging_system: str = "nats"
+
     @abc.abstractmethod
     async def publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
         """Publish an event message."""
@@ -68,7 +97,9 @@ class MessageBus(abc.ABC):
     async def subscribe(self, subject: str, durable: str, handler: MessageHandler) -> Subscription:
         """Deliver messages on ``subject`` to ``handler``. A message counts as handled only
         when the handler returns; if it raises the message is redelivered (bounded, with
-        backoff) and finally dead-lettered on ``lucent.dlq.{durable}``."""
+        backoff) and finally dead-lettered on ``lucent.dlq.{durable}`` (see
+        :func:`dead_letter_headers`). Subscribing again with the same ``durable`` resumes
+        the same consumer. ``subject`` may use the NATS wildcards ``*`` and ``>``."""
 
     @abc.abstractmethod
     async def request(
