@@ -7,11 +7,13 @@ single node (or a small subtree), never the whole module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Container
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
-from .context import call_argument, call_name, dotted_name
+from .context import call_argument, call_name, dotted_name, string_value
 
 if TYPE_CHECKING:
     from .context import FileContext
@@ -32,6 +34,8 @@ PROBLEM_LOG_METHODS = frozenset(
 LOG_METHODS = PROBLEM_LOG_METHODS | {"info", "debug", "msg"}
 _LOGGER_NAMES = frozenset({"logger", "log", "logging", "_logger", "_log", "structlog"})
 _GET_LOGGER = frozenset({"getLogger", "get_logger"})
+#: the runtime's service base classes (SPEC §1)
+SERVICE_BASES = frozenset({"LucentServiceBase", "CryptoTradingServiceBase", "UserServiceBase"})
 
 
 def business_context_argument(call: cst.Call) -> cst.BaseExpression | None:
@@ -85,3 +89,206 @@ def logger_method(call: cst.Call) -> str | None:
     if last in _LOGGER_NAMES or last.lower().endswith("logger"):
         return func.attr.value
     return None
+
+
+def service_like_class(node: cst.ClassDef, ctx: FileContext) -> bool:
+    """A class that is a service: its name matches ``service-class-pattern``, or it
+    inherits (directly, or through classes of this module) from a runtime service base, a
+    configured extra base, or a base whose name is service-like (``...Service``,
+    ``...ServiceBase``)."""
+    if ctx.is_service_class(node):
+        return True
+    pattern = ctx.settings.service_class_regex
+    extra = frozenset(ctx.settings.extra_base_classes)
+    todo = [ctx.qualified_name(base.value) for base in node.bases]
+    seen: set[str] = set()
+    while todo:
+        qualified = todo.pop()
+        if qualified is None or qualified in seen:
+            continue
+        seen.add(qualified)
+        last = qualified.rpartition(".")[2]
+        if (
+            last in SERVICE_BASES
+            or last.endswith("ServiceBase")
+            or pattern.search(last)
+            or qualified in extra
+            or last in extra
+        ):
+            return True
+        todo.extend(ctx.classes.get(qualified, ()))
+    return False
+
+
+# -- framework calls: is the business context there at all? -----------------------------
+
+#: framework method -> its parameters up to and including the business context (the ones
+#: a call must give before it can be said to pass one)
+REQUIRED_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "publish_domain_event": ("event_type", "stream_id", "data", "business_context"),
+    "send_command": ("target_service", "command_type", "data", "business_context"),
+    "execute_business_operation": ("name", "business_context", "fn"),
+    "execute_business_process": ("name", "business_context", "steps"),
+}
+
+#: the framework calls whose callback runs inside a business context
+CONTEXT_WRAPPERS = frozenset(
+    {"execute_business_operation", "execute_business_process", "handle_domain_event"}
+)
+
+ContextPresence = Literal["given", "missing", "unknown"]
+
+
+def framework_method(call: cst.Call) -> str | None:
+    """``publish_domain_event`` for ``self.publish_domain_event(...)`` (any receiver: a
+    method call, never a plain function of that name); None for other calls."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in REQUIRED_PARAMETERS:
+        return func.attr.value
+    return None
+
+
+def _looks_like_context(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Call):
+        return call_name(expr) == "build"
+    dotted = dotted_name(expr)
+    if dotted is None:
+        return False
+    last = dotted.rpartition(".")[2].lower()
+    return "context" in last or last in ("ctx", "bctx", "business_ctx")
+
+
+def business_context_presence(call: cst.Call) -> ContextPresence:
+    """Whether a framework call (see :func:`framework_method`) passes its business context.
+
+    ``unknown`` when ``*args``/``**kwargs`` hide it. A call that gives fewer positional
+    arguments than the parameters it leaves to position is missing one; that one is taken
+    to be the business context (the argument people forget), unless the argument in the
+    context's place plainly is a context (``context``, ``ctx``, ``....build()``).
+    """
+    name = framework_method(call)
+    if name is None:
+        return "given"
+    required = REQUIRED_PARAMETERS[name]
+    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    if "business_context" in keywords:
+        return "given"
+    if any(arg.star for arg in call.args):
+        return "unknown"
+    positional = [arg.value for arg in call.args if arg.keyword is None]
+    index = required.index("business_context")
+    if len(positional) <= index:
+        return "missing"
+    by_position = [p for p in required if p not in keywords]
+    if len(positional) < len(by_position) and not _looks_like_context(positional[index]):
+        return "missing"
+    return "given"
+
+
+# -- business context builder chains ------------------------------------------------------
+
+BUILDER = "BusinessContextBuilder"
+#: the ``for_*`` starts that build a context of the crypto-trading domain
+CRYPTO_STARTS = frozenset({"for_crypto_trading", "for_yield_farming"})
+CRYPTO_CONTEXTS = frozenset({"crypto-trading", "yield-farming"})
+
+
+@dataclass(frozen=True, slots=True)
+class BuilderChain:
+    """A chain of calls on ``BusinessContextBuilder`` (or on a builder held in a local
+    variable), read from the outermost call of the chain."""
+
+    #: the ``BusinessContextBuilder`` name, its constructor call, or the variable's Name
+    start: cst.BaseExpression
+    #: method names in call order: ``("for_crypto_trading", "with_aggregate", "build")``
+    methods: tuple[str, ...]
+    #: the calls, in the same order
+    calls: tuple[cst.Call, ...]
+    #: a builder variable's name when the chain continues one, else None
+    variable: str | None = None
+    #: the chain starts with ``BusinessContextBuilder(...)``, not a ``for_*`` class method
+    constructed: bool = False
+
+    @property
+    def has_start(self) -> bool:
+        if self.constructed or self.variable is not None:
+            return any(m.startswith("for_") for m in self.methods)
+        return bool(self.methods) and self.methods[0].startswith("for_")
+
+    @property
+    def built(self) -> bool:
+        return "build" in self.methods
+
+
+def builder_chain(
+    expr: cst.BaseExpression, ctx: FileContext, variables: Container[str] = ()
+) -> BuilderChain | None:
+    """Read ``expr`` as a builder chain: ``BusinessContextBuilder.for_x().with_y().build()``
+    (aliases and module attributes resolved through the imports),
+    ``BusinessContextBuilder().with_y()``, or ``builder.with_y()`` for a name in
+    ``variables``. None for anything else."""
+    methods: list[str] = []
+    calls: list[cst.Call] = []
+    node: cst.BaseExpression = expr
+    while True:
+        if isinstance(node, cst.Call):
+            func = node.func
+            if dotted_name(func) is not None and ctx.is_runtime_name(func, BUILDER):
+                return BuilderChain(
+                    node, tuple(reversed(methods)), tuple(reversed(calls)), None, True
+                )
+            if not isinstance(func, cst.Attribute):
+                return None
+            methods.append(func.attr.value)
+            calls.append(node)
+            node = func.value
+            continue
+        if not calls:
+            return None
+        if isinstance(node, cst.Name) and node.value in variables:
+            return BuilderChain(node, tuple(reversed(methods)), tuple(reversed(calls)), node.value)
+        if ctx.is_runtime_name(node, BUILDER):
+            return BuilderChain(node, tuple(reversed(methods)), tuple(reversed(calls)))
+        return None
+
+
+def crypto_context_start(chain: BuilderChain) -> str | None:
+    """The ``for_*`` call of ``chain`` when it builds a crypto-trading or yield-farming
+    context (``for_crypto_trading()``, ``for_yield_farming()``,
+    ``for_domain("crypto-trading", ...)``), as it is written; else None."""
+    for method, call in zip(chain.methods, chain.calls, strict=True):
+        if method in CRYPTO_STARTS:
+            return f"{method}()"
+        if method == "for_domain":
+            domain = string_value(call_argument(call, 0, "domain"))
+            bounded = string_value(call_argument(call, 1, "bounded_context"))
+            if domain in CRYPTO_CONTEXTS or bounded in CRYPTO_CONTEXTS:
+                return f'for_domain("{domain if domain is not None else bounded}", ...)'
+    return None
+
+
+# -- raw event-store appends ---------------------------------------------------------------
+
+_APPEND_METHODS = frozenset({"append", "append_to_stream", "appendToStream", "append_events"})
+_STORE_NAMES = ("event_store", "eventstore", "eventStore", "store")
+
+
+def event_store_append(call: cst.Call) -> str | None:
+    """``event_store.append(...)`` for a call that appends to an event store by hand
+    (``x.event_store.append``, ``eventStore.append``, ``append_to_stream(...)``,
+    ``store.append_events``), as it is written; None for anything else (``list.append``)."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value in ("append_to_stream", "appendToStream"):
+        return func.value + "(...)"
+    if not isinstance(func, cst.Attribute) or func.attr.value not in _APPEND_METHODS:
+        return None
+    target = dotted_name(func.value)
+    if target is None:
+        return None
+    owner = target.rpartition(".")[2]
+    if func.attr.value == "append":
+        if not any(owner == n or owner.lower().endswith(n.lower()) for n in _STORE_NAMES):
+            return None
+        if owner == "store" and "event" not in target.lower():
+            return None
+    return f"{target}.{func.attr.value}(...)"
