@@ -22,6 +22,8 @@ class RunResult:
     files: int = 0
     #: the text of the lines findings are on, by path (for text output and baselines)
     lines: dict[str, dict[int, str]] = field(default_factory=dict)
+    #: the checked files, relative to the project root (baselines tell stale entries)
+    checked: list[str] = field(default_factory=list)
 
 
 def per_file_ignored(relative: str, settings: Settings) -> frozenset[str]:
@@ -52,7 +54,7 @@ def check_results(
     """Finalize per-file results against an index built from them (and ``index_results``,
     the files outside this run that the index must still see)."""
     index = build_index([*results, *index_results], settings)
-    run = RunResult(files=len(results))
+    run = RunResult(files=len(results), checked=list(relatives))
     for result, relative in zip(results, relatives, strict=True):
         if result.error:
             run.errors.append(result.error)
@@ -69,17 +71,24 @@ def run_check(
     settings: Settings,
     root: Path,
     selection: Selection,
+    index_results: Sequence[FileResult] = (),
 ) -> RunResult:
     files = discover_files(paths, settings, root)
     results = [check_file(path, display_path(path), settings, selection) for path in files]
     relatives = [relative_to_root(path, root) for path in files]
-    return check_results(results, relatives, settings, selection)
+    return check_results(results, relatives, settings, selection, index_results)
 
 
 def run_stdin(
-    data: bytes, filename: str, settings: Settings, root: Path, selection: Selection
+    data: bytes,
+    filename: str,
+    settings: Settings,
+    root: Path,
+    selection: Selection,
+    index_results: Sequence[FileResult] = (),
 ) -> RunResult:
     path = Path(filename)
     module_name, is_package = module_name_for(path) if path.exists() else (path.stem, False)
     result = check_source(data, filename, module_name, is_package, settings, selection)
-    return check_results([result], [relative_to_root(path, root)], settings, selection)
+    relatives = [relative_to_root(path, root)]
+    return check_results([result], relatives, settings, selection, index_results)
