@@ -57,6 +57,23 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show a count per rule.")
 @click.option("--stdin-filename", help="The path of the file read from `-` (stdin).")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(path_type=Path),
+    help="Record today's findings in this baseline file, then exit 0.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Check only files changed since this git ref (and untracked ones).",
+)
 def check(
     paths: tuple[Path, ...],
     select: str | None,
@@ -68,8 +85,14 @@ def check(
     exit_zero: bool,
     statistics: bool,
     stdin_filename: str | None,
+    baseline_file: Path | None,
+    write_baseline_file: Path | None,
+    changed_since: str | None,
 ) -> None:
     """Check PATHS (default: the current directory); `-` reads one file from stdin."""
+    from . import baseline
+    from .changed import ChangedFilesError, run_changed
+    from .repo_index import outside_index
     from .run import run_check, run_stdin
 
     use_stdin = paths == (Path("-"),)
@@ -81,14 +104,38 @@ def check(
         )
         settings = _override(settings, select, extend_select, ignore)
         selection = Selection(settings.select, settings.ignore, settings.extend_select)
+        accepted = (
+            baseline.load(baseline_file) if baseline_file and not write_baseline_file else None
+        )
         if use_stdin:
             data = sys.stdin.buffer.read()
-            run = run_stdin(data, stdin_filename or "stdin.py", settings, root, selection)
+            name = stdin_filename or "stdin.py"
+            index = outside_index([], settings, root, exclude=[Path(name)])
+            run = run_stdin(data, name, settings, root, selection, index)
+        elif changed_since is not None:
+            run = run_changed(targets, settings, root, selection, changed_since)
         else:
-            run = run_check(targets, settings, root, selection)
-    except (ConfigError, UnknownCodeError, MissingPathError) as exc:
+            index = outside_index(targets, settings, root)
+            run = run_check(targets, settings, root, selection, index)
+        if write_baseline_file is not None:
+            count = baseline.write(write_baseline_file, run, root)
+    except (
+        ConfigError,
+        UnknownCodeError,
+        MissingPathError,
+        ChangedFilesError,
+        baseline.BaselineError,
+    ) as exc:
         _fail(str(exc))
         return
+    if write_baseline_file is not None:
+        noun = "finding" if count == 1 else "findings"
+        click.echo(f"lucent-lint: wrote {count} {noun} to {write_baseline_file}", err=True)
+        sys.exit(EXIT_ERROR if run.errors else EXIT_CLEAN)
+    if accepted is not None:
+        applied = baseline.apply(run, accepted, root, run.checked)
+        if applied.stale:
+            click.echo(baseline.stale_report(applied.stale, baseline_file), err=True)
     for error in run.errors:
         click.echo(f"lucent-lint: error: {error}", err=True)
 

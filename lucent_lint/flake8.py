@@ -1,0 +1,126 @@
+"""The flake8 plugin: ``flake8 --select LUC`` reports what ``lucent-lint check`` reports.
+
+flake8 hands the plugin one file at a time. The plugin checks it with the same engine and
+the same ``[tool.lucent-lint]`` settings as the command line, and completes the cross-file
+rules (LUC101/LUC102) against the class index of the whole project -- the directory of the
+nearest ``pyproject.toml``, else the git work tree -- which :mod:`lucent_lint.repo_index`
+keeps on disk under ``.lucent_lint_cache/``, so an editor linting on every keystroke
+re-reads only files that changed.
+
+Differences that come from flake8 itself: a file that does not parse never reaches a
+plugin (flake8 reports its own ``E999`` instead of LUC001), and flake8's own ``exclude``
+and ``per-file-ignores`` apply on top of lucent-lint's. A configuration error is reported
+as one ``LUC000`` finding on line 1 rather than stopping flake8.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .config import DEFAULT_EXCLUDE, ConfigError, Settings, discover
+from .discovery import _excluded, relative_to_root
+from .engine import FileResult, check_source
+from .project import module_name_for
+from .registry import Selection, UnknownCodeError
+from .repo_index import index_results, project_root
+from .run import check_results
+
+#: how long (seconds) one process reuses a project index before checking files again
+INDEX_TTL = 2.0
+_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+_indexes: dict[tuple[Path, str], tuple[float, list[FileResult]]] = {}
+
+
+@lru_cache(maxsize=64)
+def _configuration(directory: Path) -> tuple[Settings, Path, Selection]:
+    settings, root = discover([directory])
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    return settings, root, selection
+
+
+def _project_index(root: Path, settings: Settings) -> list[FileResult]:
+    key = (root, settings.digest())
+    now = time.monotonic()
+    entry = _indexes.get(key)
+    if entry is None or now - entry[0] > INDEX_TTL:
+        entry = (now, index_results(root, settings))
+        _indexes[key] = entry
+    return entry[1]
+
+
+def _source_bytes(lines: list[str], path: Path | None) -> bytes:
+    """The file's bytes as the command line would read them: from disk when flake8's
+    lines are the file's content, else flake8's lines (stdin, unsaved buffers)."""
+    text = "".join(lines)
+    if path is not None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None
+        if data is not None:
+            try:
+                if data.decode("utf-8-sig") == text:
+                    return data
+            except UnicodeDecodeError:
+                return data  # another declared encoding: flake8 decoded the same bytes
+    for line in lines[:2]:
+        match = _COOKIE.match(line)
+        if match:
+            try:
+                return text.encode(match.group(1), errors="replace")
+            except LookupError:
+                break
+    return text.encode("utf-8", errors="surrogatepass")
+
+
+class LucentFlake8Plugin:
+    """flake8 extension for the ``LUC`` codes."""
+
+    name = "lucent-lint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
+        self.filename = filename
+        self.lines = lines
+
+    def _message(self, line: int, column: int, code: str, text: str) -> tuple:
+        return (line, column, f"{code} {text}", type(self))
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        given = Path(self.filename)
+        on_disk = given if self.filename not in ("-", "stdin") and given.is_file() else None
+        directory = (on_disk.resolve().parent if on_disk else Path.cwd()).resolve()
+        try:
+            settings, config_root, selection = _configuration(directory)
+        except (ConfigError, UnknownCodeError) as exc:
+            yield self._message(1, 0, "LUC000", f"lucent-lint configuration error: {exc}")
+            return
+        path = (on_disk or given).resolve()
+        relative = relative_to_root(path, config_root)
+        patterns = (*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude)
+        if _excluded(relative, patterns):
+            return
+        if on_disk is not None:
+            module, is_package = module_name_for(on_disk)
+        else:
+            module, is_package = given.stem, False
+        data = _source_bytes(self.lines, on_disk)
+        result = check_source(data, self.filename, module, is_package, settings, selection)
+        if result.error:
+            yield self._message(1, 0, "LUC000", f"lucent-lint internal error: {result.error}")
+            return
+        root = project_root(path)
+        others: list[FileResult] = []
+        if root is not None:
+            own = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            others = [r for r in _project_index(root, settings) if r.path != own]
+        run = check_results([result], [relative], settings, selection, index_results=others)
+        for finding in run.findings:
+            yield self._message(finding.line, finding.column - 1, finding.code, finding.message)
