@@ -1,0 +1,185 @@
+"""The NATS back-end: connection settings and :func:`create_nats_backends`.
+
+``InfrastructureFactory.create_default()`` calls :func:`create_nats_backends` when
+``NATS_URL`` is set. One connection serves both halves: the JetStream event store
+(:mod:`.nats_store`) and the bus (:mod:`.nats_bus`: core request/reply for commands,
+JetStream for events and dead letters).
+
+Connection settings, from the URL first and the environment second:
+
+- ``NATS_URL``: one URL or several separated by commas; ``nats://user:pass@host:4222`` and
+  ``nats://token@host:4222`` carry credentials, ``tls://`` asks for TLS.
+- ``NATS_USER`` / ``NATS_PASSWORD``, or ``NATS_TOKEN``, when the URL has none.
+- ``NATS_TLS_CA`` (CA bundle), ``NATS_TLS_CERT`` + ``NATS_TLS_KEY`` (client certificate).
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import nats
+from nats.aio.client import Client
+
+from .._errors import ConfigurationError
+from .base import EventStore, MessageBus
+from .nats_bus import NatsMessageBus
+from .nats_store import JetStreamEventStore
+
+__all__ = ["connect_options", "create_nats_backends", "redact_url"]
+
+_STORE_OPTIONS = frozenset({"stream", "duplicate_window"})
+_BUS_OPTIONS = frozenset(
+    {"max_deliver", "backoff", "ack_wait", "batch", "pull_expires", "deliver_policy"}
+)
+_CONNECT_OPTIONS = frozenset(
+    {"name", "connect_timeout", "max_reconnect_attempts", "reconnect_time_wait", "allow_reconnect"}
+)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password or token replaced by ``***`` (for error messages)."""
+    parts = []
+    for one in url.split(","):
+        split = urlsplit(one.strip())
+        if split.username is None and split.password is None:
+            parts.append(one.strip())
+            continue
+        host = split.hostname or ""
+        if split.port:
+            host = f"{host}:{split.port}"
+        user = "***" if split.password is None else f"{split.username}:***"
+        parts.append(urlunsplit((split.scheme, f"{user}@{host}", split.path, "", "")))
+    return ",".join(parts)
+
+
+def _tls_context(env: Mapping[str, str], wanted: bool) -> ssl.SSLContext | None:
+    ca, cert, key = (env.get(f"NATS_TLS_{name}") or None for name in ("CA", "CERT", "KEY"))
+    if not (wanted or ca or cert or key):
+        return None
+    if bool(cert) != bool(key):
+        raise ConfigurationError("NATS_TLS_CERT and NATS_TLS_KEY must be set together")
+    for name, path in (("NATS_TLS_CA", ca), ("NATS_TLS_CERT", cert), ("NATS_TLS_KEY", key)):
+        if path and not os.path.isfile(path):
+            raise ConfigurationError(f"{name} points to {path!r}, which is not a file")
+    try:
+        context = ssl.create_default_context(cafile=ca)
+        if cert and key:
+            context.load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as err:
+        raise ConfigurationError(f"cannot load the NATS TLS files: {err}") from err
+    return context
+
+
+def connect_options(url: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The keyword arguments of ``nats.connect`` for ``url`` and the environment.
+
+    Raises :class:`ConfigurationError` for a malformed URL or unusable TLS settings.
+    """
+    env = os.environ if env is None else env
+    servers = [part.strip() for part in url.split(",") if part.strip()]
+    if not servers:
+        raise ConfigurationError("NATS_URL is empty")
+    has_credentials = False
+    wants_tls = False
+    for server in servers:
+        try:
+            split = urlsplit(server if "://" in server else f"nats://{server}")
+            split.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as err:
+            raise ConfigurationError(
+                f"NATS_URL {redact_url(server)!r} is malformed: {err}"
+            ) from err
+        if split.scheme not in ("nats", "tls") or not split.hostname:
+            raise ConfigurationError(
+                f"NATS_URL {redact_url(server)!r} must look like nats://host:4222 "
+                "or tls://host:4222"
+            )
+        has_credentials |= split.username is not None
+        wants_tls |= split.scheme == "tls"
+    options: dict[str, Any] = {"servers": servers}
+    if not has_credentials:
+        if env.get("NATS_TOKEN"):
+            options["token"] = env["NATS_TOKEN"]
+        elif env.get("NATS_USER"):
+            options["user"] = env["NATS_USER"]
+            options["password"] = env.get("NATS_PASSWORD", "")
+    tls = _tls_context(env, wants_tls)
+    if tls is not None:
+        options["tls"] = tls
+    return options
+
+
+async def connect(url: str, env: Mapping[str, str] | None = None, **extra: Any) -> Client:
+    """Connect to NATS; a server that cannot be reached is a :class:`ConfigurationError`."""
+    options = connect_options(url, env)
+    options.setdefault("name", "lucent-runtime")
+    options.setdefault("connect_timeout", 5)
+    options.update(extra)
+
+    async def _quiet(_err: Exception) -> None:
+        return None  # failures surface as exceptions of the calls that hit them
+
+    try:
+        return await nats.connect(error_cb=_quiet, **options)
+    except Exception as err:
+        raise ConfigurationError(
+            f"cannot connect to NATS at {redact_url(url)}: {type(err).__name__}: {err}"
+        ) from err
+
+
+async def create_nats_backends(url: str, **options: Any) -> tuple[EventStore, MessageBus]:
+    """Connect to ``url`` and return the JetStream event store and the NATS bus.
+
+    Options: ``env`` (a mapping used instead of ``os.environ``), ``timeout`` (JetStream
+    API calls, seconds); for the store ``stream``, ``duplicate_window``; for the bus
+    ``max_deliver``, ``backoff``, ``ack_wait``, ``batch``, ``pull_expires``,
+    ``deliver_policy``; for the connection ``name``, ``connect_timeout``,
+    ``max_reconnect_attempts``, ``reconnect_time_wait``, ``allow_reconnect``.
+    Both objects share the connection; it closes when both are closed.
+    """
+    env = options.pop("env", None)
+    timeout = float(options.pop("timeout", 5.0))
+    unknown = set(options) - _STORE_OPTIONS - _BUS_OPTIONS - _CONNECT_OPTIONS
+    if unknown:
+        raise ConfigurationError(f"unknown NATS back-end options: {', '.join(sorted(unknown))}")
+    nc = await connect(url, env, **{k: v for k, v in options.items() if k in _CONNECT_OPTIONS})
+    shared = _SharedConnection(nc)
+    try:
+        store = JetStreamEventStore(
+            nc,
+            timeout=timeout,
+            release=shared.release,
+            **{k: v for k, v in options.items() if k in _STORE_OPTIONS},
+        )
+        bus = NatsMessageBus(
+            nc,
+            timeout=timeout,
+            release=shared.release,
+            **{k: v for k, v in options.items() if k in _BUS_OPTIONS},
+        )
+        await store.setup()
+        await bus.setup()
+    except BaseException:
+        await nc.close()
+        raise
+    return store, bus
+
+
+class _SharedConnection:
+    """Closes the connection when the last of its users released it."""
+
+    def __init__(self, nc: Client, users: int = 2) -> None:
+        self._nc = nc
+        self._users = users
+
+    async def release(self) -> None:
+        self._users -= 1
+        if self._users == 0 and not self._nc.is_closed:
+            try:
+                await self._nc.drain()
+            except Exception:
+                await self._nc.close()

@@ -1,0 +1,212 @@
+"""The JetStream event store against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from lucent_runtime._errors import ConcurrencyError, LucentError, NamingError
+from lucent_runtime._events import NewEvent
+from lucent_runtime.backends.nats import create_nats_backends
+from lucent_runtime.backends.nats_store import JetStreamEventStore
+
+
+def new_event(kind: str = "TradeExecuted", **data: object) -> NewEvent:
+    return NewEvent(
+        event_id=str(uuid.uuid4()),
+        type=kind,
+        data=dict(data),
+        metadata={"correlation_id": "corr-1", "business_context": {"business.domain": "x"}},
+    )
+
+
+async def open_store(url: str) -> JetStreamEventStore:
+    store, bus = await create_nats_backends(url)
+    await bus.close()  # the store keeps the shared connection open
+    assert isinstance(store, JetStreamEventStore)
+    return store
+
+
+@pytest.fixture
+async def store(nats_server: str) -> AsyncIterator[JetStreamEventStore]:
+    store = await open_store(nats_server)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def other_store(nats_server: str) -> AsyncIterator[JetStreamEventStore]:
+    """A second writer with its own connection (and its own cache)."""
+    store = await open_store(nats_server)
+    yield store
+    await store.close()
+
+
+async def test_append_and_read_round_trip(store: JetStreamEventStore) -> None:
+    first, second = new_event(amount=10.5), new_event("TradeSettled", fee=[1, 2])
+    stored = await store.append("trade-abc123", [first])
+    stored += await store.append("trade-abc123", [second])
+    events = await store.read_stream("trade-abc123")
+    assert events == stored
+    assert [(e.event_id, e.version, e.type) for e in events] == [
+        (first.event_id, 1, "TradeExecuted"),
+        (second.event_id, 2, "TradeSettled"),
+    ]
+    assert events[0].to_dict()["data"] == {"amount": 10.5}
+    assert events[1].to_dict()["data"] == {"fee": [1, 2]}
+    assert events[0].correlation_id == "corr-1"
+    assert events[0].timestamp == first.timestamp
+    assert all(e.stream_id == "trade-abc123" for e in events)
+
+
+async def test_unknown_stream_reads_empty(store: JetStreamEventStore) -> None:
+    assert await store.read_stream("trade-none") == []
+
+
+async def test_versions_are_dense_per_stream_when_streams_interleave(
+    store: JetStreamEventStore,
+) -> None:
+    for _ in range(4):
+        await store.append("trade-a", [new_event()])
+        await store.append("portfolio-user-456", [new_event("PortfolioRebalanced")])
+    await store.append("trade-a", [new_event(), new_event()])
+    assert [e.version for e in await store.read_stream("trade-a")] == [1, 2, 3, 4, 5, 6]
+    assert [e.version for e in await store.read_stream("portfolio-user-456")] == [1, 2, 3, 4]
+
+
+async def test_reading_pages_through_long_streams(store: JetStreamEventStore) -> None:
+    for _ in range(3):
+        await store.append("trade-long", [new_event(n=i) for i in range(120)])
+    events = await store.read_stream("trade-long")
+    assert [e.version for e in events] == list(range(1, 361))
+
+
+async def test_expected_version_conflict(store: JetStreamEventStore) -> None:
+    await store.append("trade-c", [new_event()], expected_version=0)
+    await store.append("trade-c", [new_event()], expected_version=1)
+    with pytest.raises(ConcurrencyError) as caught:
+        await store.append("trade-c", [new_event()], expected_version=1)
+    assert (caught.value.expected_version, caught.value.actual_version) == (1, 2)
+    with pytest.raises(ConcurrencyError):
+        await store.append("trade-new", [new_event()], expected_version=3)
+    assert len(await store.read_stream("trade-c")) == 2
+    assert await store.read_stream("trade-new") == []
+
+
+async def test_stale_cache_is_corrected_from_the_server(
+    store: JetStreamEventStore, other_store: JetStreamEventStore
+) -> None:
+    await store.append("trade-d", [new_event()])  # store now caches version 1
+    await other_store.append("trade-d", [new_event()], expected_version=1)
+    third = await store.append("trade-d", [new_event()], expected_version=2)
+    fourth = await store.append("trade-d", [new_event()])
+    await other_store.append("trade-d", [new_event()], expected_version=4)
+    with pytest.raises(ConcurrencyError) as caught:
+        await store.append("trade-d", [new_event()], expected_version=4)
+    assert caught.value.actual_version == 5
+    assert (third[0].version, fourth[0].version) == (3, 4)
+
+
+async def test_two_concurrent_appends_with_the_same_expected_version_one_wins(
+    store: JetStreamEventStore, other_store: JetStreamEventStore
+) -> None:
+    await store.append("trade-race", [new_event()])
+    await other_store.read_stream("trade-race")
+    for round_ in range(5):
+        results = await asyncio.gather(
+            store.append("trade-race", [new_event(w="a")], expected_version=1 + round_),
+            other_store.append("trade-race", [new_event(w="b")], expected_version=1 + round_),
+            return_exceptions=True,
+        )
+        winners = [r for r in results if isinstance(r, list)]
+        losers = [r for r in results if isinstance(r, ConcurrencyError)]
+        assert (len(winners), len(losers)) == (1, 1), results
+        assert winners[0][0].version == 2 + round_
+    assert [e.version for e in await store.read_stream("trade-race")] == list(range(1, 7))
+
+
+async def test_concurrent_appends_without_expected_version_all_land_densely(
+    store: JetStreamEventStore, other_store: JetStreamEventStore
+) -> None:
+    writes = [
+        (store if n % 2 else other_store).append("trade-busy", [new_event(n=n)]) for n in range(30)
+    ]
+    results = await asyncio.gather(*writes)
+    events = await store.read_stream("trade-busy")
+    assert [e.version for e in events] == list(range(1, 31))
+    assert sorted(r[0].version for r in results) == list(range(1, 31))
+    assert len({e.event_id for e in events}) == 30
+
+
+async def test_multi_event_append_is_atomic(
+    store: JetStreamEventStore, other_store: JetStreamEventStore
+) -> None:
+    await store.append("trade-m", [new_event()])
+    await other_store.append("trade-m", [new_event()])
+    with pytest.raises(ConcurrencyError):
+        await store.append("trade-m", [new_event(), new_event(), new_event()], expected_version=1)
+    stored = await store.append("trade-m", [new_event(), new_event()], expected_version=2)
+    assert [e.version for e in stored] == [3, 4]
+    assert [e.version for e in await store.read_stream("trade-m")] == [1, 2, 3, 4]
+
+
+async def test_duplicate_event_id_is_deduplicated(store: JetStreamEventStore) -> None:
+    event = new_event()
+    first = await store.append("trade-dup", [event])
+    again = await store.append("trade-dup", [event])
+    assert again == first
+    batch = [new_event(), new_event()]
+    stored = await store.append("trade-dup", batch)
+    assert await store.append("trade-dup", batch) == stored
+    assert [e.version for e in await store.read_stream("trade-dup")] == [1, 2, 3]
+
+
+async def test_duplicate_with_stale_expected_version_returns_the_stored_event(
+    store: JetStreamEventStore, other_store: JetStreamEventStore
+) -> None:
+    event = new_event()
+    stored = await store.append("trade-retry", [event], expected_version=0)
+    assert await other_store.append("trade-retry", [event], expected_version=0) == stored
+    await other_store.append("trade-retry", [new_event()])
+    # found by a scan even when it is no longer the stream's last event
+    assert await store.append("trade-retry", [event], expected_version=0) == stored
+    assert len(await store.read_stream("trade-retry")) == 2
+
+
+async def test_retry_after_a_lost_ack_returns_the_stored_event(
+    store: JetStreamEventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.append("trade-lost", [new_event()])
+    nc = store._nc
+    real_request = nc.request
+    lost: list[str] = []
+
+    async def ack_lost_once(subject: str, payload: bytes = b"", **kwargs: object):
+        reply = await real_request(subject, payload, **kwargs)
+        if subject == "lucent.store.trade-lost" and not lost:
+            lost.append(subject)
+            raise TimeoutError("ack lost on the way back")
+        return reply
+
+    monkeypatch.setattr(nc, "request", ack_lost_once)
+    event = new_event()
+    with pytest.raises(LucentError, match="did not acknowledge"):
+        await store.append("trade-lost", [event], expected_version=1)
+    # the server stored it; the retry with the same expected version must not conflict
+    stored = await store.append("trade-lost", [event], expected_version=1)
+    assert lost and stored[0].version == 2 and stored[0].event_id == event.event_id
+    assert [e.event_id for e in await store.read_stream("trade-lost")][1:] == [event.event_id]
+
+
+async def test_bad_input_is_refused_clearly(store: JetStreamEventStore) -> None:
+    with pytest.raises(NamingError):
+        await store.append("trade.*", [new_event()])
+    with pytest.raises(NamingError):
+        await store.read_stream("trade abc")
+    event = new_event()
+    with pytest.raises(ValueError, match="same event id twice"):
+        await store.append("trade-x", [event, event])
+    assert await store.append("trade-x", []) == []
