@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from ..run import RunResult
     from . import OutputOptions
 
-SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 FINGERPRINT = "lucentFinding/v1"
 
 
