@@ -1,0 +1,71 @@
+"""LUC601: an except block that neither re-raises nor logs the error it caught."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..api import PROBLEM_LOG_METHODS, logger_method
+from ..context import dotted_name
+from ..rule import Rule
+from ..scopes import iter_scope
+
+#: import fallbacks (``except ImportError: orjson = None``) are not error handling
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+class ExceptionSwallowed(Rule):
+    code = "LUC601"
+    slug = "exception-swallowed"
+    checklist = "error handling keeps context"
+    message = "`{clause}` swallows the error: the block neither re-raises nor logs it"
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check(node, "except")
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check(node, "except*")
+
+    def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler, keyword: str) -> None:
+        caught = _caught_types(node.type)
+        if caught and set(caught) <= _IMPORT_ERRORS:
+            return
+        name = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
+        if _handles(node.body, name):
+            return
+        clause = f"{keyword} {', '.join(caught)}" if caught else "except:"
+        self.report(node, clause=clause)
+
+
+def _caught_types(expr: cst.BaseExpression | None) -> list[str]:
+    if expr is None:
+        return []
+    items = [e.value for e in expr.elements] if isinstance(expr, cst.Tuple) else [expr]
+    out = []
+    for item in items:
+        dotted = dotted_name(item)
+        out.append(dotted.rpartition(".")[2] if dotted else "...")
+    return out
+
+
+def _handles(body: cst.BaseSuite, name: str | None) -> bool:
+    """True when the block re-raises (any ``raise`` outside nested functions) or logs: a
+    logger call at warning level or above, or any logger call given the error."""
+    for node in iter_scope(body):
+        if isinstance(node, cst.Raise):
+            return True
+        if isinstance(node, cst.Call):
+            method = logger_method(node)
+            if method is None:
+                continue
+            if method in PROBLEM_LOG_METHODS or _passes_error(node, name):
+                return True
+    return False
+
+
+def _passes_error(call: cst.Call, name: str | None) -> bool:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "exc_info":
+            return not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
+        if name is not None and isinstance(arg.value, cst.Name) and arg.value.value == name:
+            return True
+    return False
