@@ -8,7 +8,9 @@ which runs once the repository index is complete, followed by suppression and se
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from .context import FileContext, dotted_name
 from .project import ProjectIndex, module_name_for, scan_classes
 from .registry import RULES, Selection
 from .rule import Finding, Report, Rule
-from .suppress import NoqaMap, parse_noqa, suppresses
+from .suppress import NoqaMap, noqa_span, parse_noqa, suppresses
 from .walk import Walker
 
 SYNTAX_ERROR = "LUC001"
@@ -124,6 +126,19 @@ def parse(text: str, path: str) -> tuple[cst.Module | None, Finding | None]:
     try:
         return cst.parse_module(text), None
     except cst.ParserSyntaxError as exc:
+        # libcst's native parser often places the error a line or two late; CPython's
+        # compiler (asked only now, on failure) knows the line and column users expect
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, path, "exec", ast.PyCF_ONLY_AST)
+        except SyntaxError as cpython:
+            if cpython.lineno:
+                return None, _syntax_finding(
+                    path, f"syntax error: {cpython.msg}", cpython.lineno, cpython.offset or 1
+                )
+        except (RecursionError, MemoryError, ValueError):
+            pass
         message = " ".join(str(exc.message).split())
         return None, _syntax_finding(
             path, f"syntax error: {message}", exc.raw_line, exc.raw_column + 1
@@ -405,7 +420,8 @@ def _unused_noqa(
         if not unused:
             continue
         text = result.lines.get(line, "")
-        column = text.find("#") + 1 if "#" in text else 1
+        span = noqa_span(text)  # the comment itself, not a "#" inside a string before it
+        column = span[0] + 1 if span is not None else 1
         out.append(
             Finding(
                 code=UNUSED_NOQA,
