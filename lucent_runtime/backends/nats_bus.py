@@ -14,6 +14,7 @@ reach the handler.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,6 +39,7 @@ EVENTS_PREFIX = "lucent.events."
 DEAD_LETTER_STREAM = "LUCENT_DEAD_LETTERS"
 #: a header carrying a serving handler's crash, when it raised instead of replying
 HEADER_SERVE_ERROR = "Lucent-Serve-Error"
+_PUBLISH_ATTEMPTS = 3
 
 
 def _command_names(subject: str) -> tuple[str, str]:
@@ -124,19 +126,32 @@ class NatsMessageBus(MessageBus):
         if self._stream_for(subject) is None:
             await self._nc.publish(subject, data, headers=headers or None)
             return
-        try:
-            reply = await self._nc.request(
-                subject, data, timeout=self._timeout, headers=headers or None
-            )
-        except NoRespondersError as err:
-            raise LucentError(f"no JetStream stream captures {subject!r}") from err
-        except TimeoutError as err:
-            raise LucentError(f"JetStream did not acknowledge the publish on {subject!r}") from err
-        ack = json.loads(reply.data)
+        ack = json.loads((await self._js_request(subject, data, headers)).data)
         if "error" in ack:
             raise LucentError(
                 f"JetStream refused the publish on {subject!r}: {ack['error'].get('description')}"
             )
+
+    async def _js_request(self, subject: str, data: bytes, headers: dict[str, str]) -> Msg:
+        """A JetStream publish; retried while the server is (re)starting, since a publish
+        sent into a connection that just broke gets no ack (``Nats-Msg-Id`` headers make
+        the retries safe)."""
+        for attempt in range(_PUBLISH_ATTEMPTS):
+            last = attempt == _PUBLISH_ATTEMPTS - 1
+            try:
+                return await self._nc.request(
+                    subject, data, timeout=self._timeout, headers=headers or None
+                )
+            except NoRespondersError as err:
+                if last:
+                    raise LucentError(f"no JetStream stream captures {subject!r}") from err
+            except TimeoutError as err:
+                if last:
+                    raise LucentError(
+                        f"JetStream did not acknowledge the publish on {subject!r}"
+                    ) from err
+            await asyncio.sleep(0.1 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def subscribe(self, subject: str, durable: str, handler: MessageHandler) -> PullConsumer:
         _check_durable(durable)
