@@ -41,7 +41,9 @@ class DomainEvent:
     """An immutable, stored domain event.
 
     ``version`` is dense per stream, starting at 1. ``metadata`` carries ``correlation_id``,
-    ``causation_id``, ``business_context`` (the span attributes) and ``traceparent``.
+    ``causation_id``, ``request_id``, ``source`` (the publishing service),
+    ``business_context`` (``BusinessContext.to_dict()``) and the W3C ``traceparent``
+    (and ``tracestate``) of the PRODUCER span.
     """
 
     event_id: str

@@ -1,0 +1,316 @@
+"""Business context (who and what an operation is about) and request context (which unit of
+work, in which flow).
+
+``BusinessContextBuilder`` is the only way the standard allows to make a
+``BusinessContext``: a preset for the domain, ``with_*`` calls, then ``build()``, which
+validates everything at once and raises :class:`BusinessContextError` naming each problem.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from numbers import Real
+from types import MappingProxyType
+from typing import Any
+
+from . import naming
+from ._errors import BusinessContextError
+
+__all__ = [
+    "PRIORITIES",
+    "BusinessContext",
+    "BusinessContextBuilder",
+    "RequestContext",
+    "current_request_context",
+    "new_id",
+]
+
+PRIORITIES = ("low", "normal", "high")
+AttributeValue = str | bool | int | float
+
+_METADATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+
+# field name -> span attribute name, in the seed's order
+_ATTRIBUTES = (
+    ("domain", "business.domain"),
+    ("bounded_context", "business.bounded_context"),
+    ("aggregate_type", "business.aggregate_type"),
+    ("aggregate_id", "business.aggregate_id"),
+    ("user_id", "business.user_id"),
+    ("workflow_id", "business.workflow_id"),
+    ("trading_pair", "crypto.trading_pair"),
+    ("exchange", "crypto.exchange"),
+    ("protocol", "crypto.protocol"),
+    ("amount_usd", "crypto.amount_usd"),
+    ("risk_level", "crypto.risk_level"),
+    ("strategy_type", "crypto.strategy_type"),
+)
+
+
+def new_id() -> str:
+    """A fresh opaque id (UUID4, hex with dashes)."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessContext:
+    """What an operation is about; immutable. Build it with :class:`BusinessContextBuilder`."""
+
+    domain: str
+    bounded_context: str
+    aggregate_type: str
+    aggregate_id: str
+    user_id: str | None = None
+    workflow_id: str | None = None
+    trading_pair: str | None = None
+    exchange: str | None = None
+    protocol: str | None = None
+    amount_usd: float | None = None
+    priority: str = "normal"
+    risk_level: str | None = None
+    strategy_type: str | None = None
+    metadata: Mapping[str, AttributeValue] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+
+    def to_attributes(self) -> dict[str, AttributeValue]:
+        """The seed's span attributes; unset values are left out, metadata becomes
+        ``business.metadata.<key>``."""
+        out: dict[str, AttributeValue] = {}
+        for name, attribute in _ATTRIBUTES:
+            value = getattr(self, name)
+            if value is not None:
+                out[attribute] = value
+        for key, value in self.metadata.items():
+            out[f"business.metadata.{key}"] = value
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form that :meth:`from_dict` turns back into an equal context."""
+        out: dict[str, Any] = {}
+        for name, _ in _ATTRIBUTES:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out["priority"] = self.priority
+        if self.metadata:
+            out["metadata"] = dict(self.metadata)
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> BusinessContext:
+        """Rebuild a context carried by an event or a command; validated like ``build()``."""
+        if not isinstance(raw, Mapping):
+            raise BusinessContextError(
+                f"business context must be a mapping, got {type(raw).__name__}"
+            )
+        builder = BusinessContextBuilder(raw.get("domain"), raw.get("bounded_context"))
+        builder.with_aggregate(raw.get("aggregate_type"), raw.get("aggregate_id"))
+        for name, method in (
+            ("user_id", builder.with_user),
+            ("workflow_id", builder.with_workflow),
+            ("trading_pair", builder.with_trading_pair),
+            ("exchange", builder.with_exchange),
+            ("protocol", builder.with_protocol),
+            ("amount_usd", builder.with_amount),
+            ("priority", builder.with_priority),
+            ("risk_level", builder.with_risk_level),
+            ("strategy_type", builder.with_strategy_type),
+        ):
+            if raw.get(name) is not None:
+                method(raw[name])
+        for key, value in (raw.get("metadata") or {}).items():
+            builder.with_metadata(key, value)
+        return builder.build()
+
+
+class BusinessContextBuilder:
+    """Fluent builder of :class:`BusinessContext`: start from a preset, chain, ``build()``.
+
+    >>> ctx = (BusinessContextBuilder.for_crypto_trading()
+    ...        .with_aggregate("Trade", "trade-abc123").with_amount(50_000).build())
+    """
+
+    def __init__(self, domain: str | None = None, bounded_context: str | None = None) -> None:
+        self._values: dict[str, Any] = {"domain": domain, "bounded_context": bounded_context}
+        self._metadata: dict[str, Any] = {}
+
+    # -- presets ------------------------------------------------------------------------
+    @classmethod
+    def for_crypto_trading(cls) -> BusinessContextBuilder:
+        """Domain ``crypto-trading``, bounded context ``crypto-trading``."""
+        return cls("crypto-trading", "crypto-trading")
+
+    @classmethod
+    def for_yield_farming(cls) -> BusinessContextBuilder:
+        """Domain ``crypto-trading``, bounded context ``yield-farming``."""
+        return cls("crypto-trading", "yield-farming")
+
+    @classmethod
+    def for_user_management(cls) -> BusinessContextBuilder:
+        """Domain ``user-management``, bounded context ``user-management``."""
+        return cls("user-management", "user-management")
+
+    @classmethod
+    def for_domain(cls, domain: str, bounded_context: str | None = None) -> BusinessContextBuilder:
+        """Any other domain (kebab-case); the bounded context defaults to the domain."""
+        return cls(domain, bounded_context or domain)
+
+    # -- chain --------------------------------------------------------------------------
+    def _set(self, name: str, value: Any) -> BusinessContextBuilder:
+        self._values[name] = value
+        return self
+
+    def with_aggregate(self, aggregate_type: str, aggregate_id: str) -> BusinessContextBuilder:
+        self._values["aggregate_type"] = aggregate_type
+        return self._set("aggregate_id", aggregate_id)
+
+    def with_user(self, user_id: str) -> BusinessContextBuilder:
+        return self._set("user_id", user_id)
+
+    def with_trading_pair(self, pair: str) -> BusinessContextBuilder:
+        return self._set("trading_pair", pair)
+
+    def with_exchange(self, name: str) -> BusinessContextBuilder:
+        return self._set("exchange", name)
+
+    def with_protocol(self, name: str) -> BusinessContextBuilder:
+        return self._set("protocol", name)
+
+    def with_amount(self, usd: float) -> BusinessContextBuilder:
+        return self._set("amount_usd", usd)
+
+    def with_workflow(self, workflow_id: str) -> BusinessContextBuilder:
+        return self._set("workflow_id", workflow_id)
+
+    def with_priority(self, priority: str) -> BusinessContextBuilder:
+        return self._set("priority", priority)
+
+    def with_risk_level(self, level: str) -> BusinessContextBuilder:
+        return self._set("risk_level", level)
+
+    def with_strategy_type(self, kind: str) -> BusinessContextBuilder:
+        return self._set("strategy_type", kind)
+
+    def with_metadata(self, key: str, value: AttributeValue) -> BusinessContextBuilder:
+        self._metadata[key] = value
+        return self
+
+    # -- build --------------------------------------------------------------------------
+    def build(self) -> BusinessContext:
+        """Validate and freeze. Raises :class:`BusinessContextError` listing every problem."""
+        values = dict(self._values)
+        problems = _problems(values, self._metadata)
+        if problems:
+            raise BusinessContextError("invalid business context: " + "; ".join(problems))
+        if values.get("amount_usd") is not None:
+            values["amount_usd"] = float(values["amount_usd"])
+        values.setdefault("priority", "normal")
+        return BusinessContext(**values, metadata=dict(self._metadata))
+
+
+def _problems(values: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
+    problems = []
+    for name in ("domain", "bounded_context"):
+        value = values.get(name)
+        if not value:
+            problems.append(f"no {name} (start from a for_* preset)")
+        elif not isinstance(value, str) or not naming.is_kebab_case(value):
+            problems.append(f"{name} {value!r} is not kebab-case (e.g. 'crypto-trading')")
+    if not values.get("aggregate_type") or not values.get("aggregate_id"):
+        problems.append("no aggregate (call with_aggregate(type, id))")
+    for name in (
+        "aggregate_type",
+        "aggregate_id",
+        "user_id",
+        "workflow_id",
+        "trading_pair",
+        "exchange",
+        "protocol",
+        "risk_level",
+        "strategy_type",
+    ):
+        value = values.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(f"{name} must be a non-empty string, got {value!r}")
+    amount = values.get("amount_usd")
+    if amount is not None and (
+        isinstance(amount, bool)
+        or not isinstance(amount, Real)
+        or not math.isfinite(amount)
+        or amount < 0
+    ):
+        problems.append(f"amount_usd must be a finite number >= 0, got {amount!r}")
+    priority = values.get("priority", "normal")
+    if priority not in PRIORITIES:
+        problems.append(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not _METADATA_KEY.match(key):
+            problems.append(f"metadata key {key!r} is not a simple name")
+        elif not isinstance(value, str | bool | int | float):
+            problems.append(f"metadata {key!r} must be a string, number or bool")
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """The unit of work an operation, step or handler runs in.
+
+    ``correlation_id`` is shared by a whole flow; ``causation_id`` is the id of what caused
+    this work (the handled event, the received command, the enclosing request);
+    ``source`` is the service doing the work.
+    """
+
+    request_id: str
+    correlation_id: str
+    causation_id: str | None
+    business_context: BusinessContext
+    source: str
+
+    @classmethod
+    def start(
+        cls,
+        business_context: BusinessContext,
+        source: str,
+        parent: RequestContext | None = None,
+    ) -> RequestContext:
+        """A new unit of work; inside ``parent`` it joins the parent's flow."""
+        if parent is None:
+            return cls(new_id(), new_id(), None, business_context, source)
+        return cls(
+            new_id(),
+            parent.correlation_id,
+            parent.causation_id or parent.request_id,
+            business_context,
+            source,
+        )
+
+    def with_business_context(self, business_context: BusinessContext) -> RequestContext:
+        return replace(self, business_context=business_context)
+
+    @property
+    def cause(self) -> str:
+        """The causation id of what this work produces: its own cause, else itself."""
+        return self.causation_id or self.request_id
+
+
+_CURRENT: ContextVar[RequestContext | None] = ContextVar("lucent_request_context", default=None)
+
+
+def current_request_context() -> RequestContext | None:
+    """The request context of the operation, step or handler running now, if any."""
+    return _CURRENT.get()
+
+
+def _activate(ctx: RequestContext) -> Any:
+    return _CURRENT.set(ctx)
+
+
+def _deactivate(token: Any) -> None:
+    _CURRENT.reset(token)

@@ -1,0 +1,57 @@
+"""Payloads of events and commands: JSON-ready values from dicts, pydantic models and
+dataclasses."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._errors import PayloadError
+
+__all__ = ["decode", "encode", "to_jsonable"]
+
+
+def to_jsonable(value: Any, what: str = "payload") -> Any:
+    """``value`` as plain JSON data (dicts, lists, str, numbers, bool, None).
+
+    Pydantic models are dumped in JSON mode, dataclasses converted; anything else that
+    ``json`` cannot encode raises :class:`PayloadError` naming ``what``.
+    """
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        value = dict(value)
+    try:
+        return json.loads(json.dumps(value, default=_default, allow_nan=False))
+    except (TypeError, ValueError) as err:
+        raise PayloadError(f"{what} is not JSON-encodable: {err}") from err
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def encode(value: Any) -> bytes:
+    """Compact JSON bytes of an already JSON-ready value."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(data: bytes, what: str = "payload") -> Any:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise PayloadError(f"{what} is not valid JSON: {err}") from err

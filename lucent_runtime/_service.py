@@ -1,0 +1,392 @@
+"""Service base classes: the only place business work, events and commands go through.
+
+``LucentServiceBase`` gives every service traced business operations and processes, domain
+events (store, then bus), event handling that continues the publisher's trace, commands,
+structured logging and ``start()``/``stop()`` of its ``@event_handler`` and
+``@command_handler`` methods. ``CryptoTradingServiceBase`` and ``UserServiceBase`` are the
+domain-specific bases the standard asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from opentelemetry.trace import SpanKind
+
+from . import naming
+from ._commands import command_responder, send_command
+from ._context import (
+    BusinessContext,
+    RequestContext,
+    _activate,
+    _deactivate,
+    current_request_context,
+    new_id,
+)
+from ._errors import (
+    BusinessContextError,
+    ConfigurationError,
+    LucentError,
+    NamingError,
+    PayloadError,
+)
+from ._events import DomainEvent, NewEvent, _thaw
+from ._handlers import command_handlers, durable_name, event_handlers
+from ._invoke import invoke
+from ._logging import StructuredLogger
+from ._payload import to_jsonable
+from ._process import ProcessStep, run_process
+from ._redact import redact_attributes
+from ._telemetry import (
+    Timer,
+    extract_context,
+    inject_headers,
+    metric_attributes,
+    record_error,
+    tracer,
+    work_attributes,
+)
+from .backends.base import Message, MessageHandler, Subscription
+
+if TYPE_CHECKING:
+    from ._infrastructure import Infrastructure
+
+__all__ = ["CryptoTradingServiceBase", "LucentServiceBase", "UserServiceBase"]
+
+_TRACE_KEYS = ("traceparent", "tracestate")
+# the message being delivered to an @event_handler (headers carry the trace context)
+_DELIVERY: ContextVar[Message | None] = ContextVar("lucent_delivery", default=None)
+
+
+def _require_context(business_context: Any, where: str) -> BusinessContext:
+    if not isinstance(business_context, BusinessContext):
+        raise BusinessContextError(
+            f"{where} needs a BusinessContext built with BusinessContextBuilder, "
+            f"got {type(business_context).__name__}"
+        )
+    return business_context
+
+
+def _check(problem: str | None) -> None:
+    if problem:
+        raise NamingError(problem)
+
+
+class LucentServiceBase:
+    """Base of every Lucent service: ``Service(infrastructure, "service-name")``."""
+
+    #: domains whose contexts this base must not run operations in (the linter's LUC102)
+    incompatible_domains: ClassVar[frozenset[str]] = frozenset({"crypto-trading"})
+    #: the base class to use instead, named in the error
+    _advice: ClassVar[str] = "CryptoTradingServiceBase"
+
+    def __init__(self, infrastructure: Infrastructure, service_name: str) -> None:
+        if not isinstance(service_name, str) or not naming.is_kebab_case(service_name):
+            raise NamingError(f"service name {service_name!r} is not kebab-case (e.g. 'trading')")
+        for part in ("event_store", "bus"):
+            if not hasattr(infrastructure, part):
+                raise ConfigurationError(
+                    f"{type(self).__name__} needs an Infrastructure (from InfrastructureFactory)"
+                    f", got {type(infrastructure).__name__} without {part!r}"
+                )
+        self.infrastructure = infrastructure
+        self.service_name = service_name
+        self.logger = StructuredLogger(service_name)
+        self._subscriptions: list[Subscription] = []
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.service_name!r})"
+
+    def _check_domain(self, business_context: BusinessContext) -> None:
+        if business_context.domain in self.incompatible_domains:
+            base = next(k.__name__ for k in type(self).__mro__ if "incompatible_domains" in vars(k))
+            raise BusinessContextError(
+                f"{type(self).__name__} extends {base}, which does not run "
+                f"{business_context.domain} operations; extend {self._advice}"
+            )
+
+    # -- business operations ------------------------------------------------------------
+    async def execute_business_operation(
+        self,
+        operation: str,
+        business_context: BusinessContext,
+        fn: Callable[[RequestContext], Awaitable[Any]],
+    ) -> Any:
+        """Run ``fn(ctx)`` in its own span with the business attributes; an error is
+        recorded on the span (with the business context) and re-raised unchanged."""
+        _require_context(business_context, "execute_business_operation")
+        self._check_domain(business_context)
+        ctx = RequestContext.start(business_context, self.service_name, current_request_context())
+        attributes = work_attributes(self.service_name, operation, ctx)
+        timer = Timer(
+            "operation", metric_attributes(business_context, self.service_name, operation)
+        )
+        with tracer().start_as_current_span(
+            operation, attributes=attributes, record_exception=False, set_status_on_exception=False
+        ) as span:
+            token = _activate(ctx)
+            try:
+                result = await invoke(fn, ctx)
+            except Exception as error:
+                record_error(span, error, attributes)
+                timer.finish(error)
+                raise
+            finally:
+                _deactivate(token)
+        timer.finish()
+        return result
+
+    async def execute_business_process(
+        self,
+        process_name: str,
+        business_context: BusinessContext,
+        steps: Sequence[ProcessStep | Mapping[str, Any]],
+    ) -> Any:
+        """Run the steps in order (see :mod:`lucent_runtime._process`); returns the last
+        step's result. A failing step raises :class:`ProcessStepError`."""
+        _require_context(business_context, "execute_business_process")
+        self._check_domain(business_context)
+        return await run_process(self, process_name, business_context, steps)
+
+    # -- domain events ------------------------------------------------------------------
+    async def publish_domain_event(
+        self,
+        event_type: str,
+        stream_id: str,
+        data: Any,
+        business_context: BusinessContext,
+        request_context: RequestContext | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> DomainEvent:
+        """Append the event to the store, then publish it on
+        ``lucent.events.domain.{bounded_context}.{EventType}``; returns the stored event."""
+        _check(
+            naming.event_type_problem(event_type)
+            if isinstance(event_type, str)
+            else f"event type must be a string, got {event_type!r}"
+        )
+        _check(
+            naming.stream_id_problem(stream_id)
+            if isinstance(stream_id, str)
+            else f"stream id must be a string, got {stream_id!r}"
+        )
+        _require_context(business_context, "publish_domain_event")
+        payload = to_jsonable(data, f"data of {event_type}")
+        rc = request_context or current_request_context()
+        correlation_id = rc.correlation_id if rc else new_id()
+        causation_id = rc.cause if rc else None
+        subject = naming.event_subject(business_context.bounded_context, event_type)
+        event_id = new_id()
+        attributes: dict[str, Any] = {
+            **business_context.to_attributes(),
+            "service.name": self.service_name,
+            "service.operation": f"publish {event_type}",
+            "messaging.system": self.infrastructure.bus.messaging_system,
+            "messaging.destination.name": subject,
+            "messaging.operation.type": "publish",
+            "messaging.message.id": event_id,
+            "messaging.message.conversation_id": correlation_id,
+            "event.type": event_type,
+            "event.stream_id": stream_id,
+            "event.correlation_id": correlation_id,
+        }
+        if causation_id:
+            attributes["event.causation_id"] = causation_id
+        attributes = redact_attributes(attributes)
+        timer = Timer("publish", metric_attributes(business_context, self.service_name, event_type))
+        with tracer().start_as_current_span(
+            f"publish {event_type}",
+            kind=SpanKind.PRODUCER,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                trace_headers = inject_headers()
+                metadata = {
+                    "correlation_id": correlation_id,
+                    "causation_id": causation_id,
+                    "request_id": rc.request_id if rc else None,
+                    "source": self.service_name,
+                    "business_context": business_context.to_dict(),
+                    **{k: v for k, v in trace_headers.items() if k in _TRACE_KEYS},
+                }
+                new = NewEvent(event_id, event_type, payload, metadata)
+                (stored,) = await self.infrastructure.event_store.append(
+                    stream_id, [new], expected_version
+                )
+                span.set_attribute("event.version", stored.version)
+                headers = {
+                    **trace_headers,
+                    "Nats-Msg-Id": stored.event_id,
+                    "Lucent-Event-Type": event_type,
+                    "Lucent-Correlation-Id": correlation_id,
+                }
+                await self.infrastructure.bus.publish(subject, stored.to_json(), headers)
+            except Exception as error:
+                record_error(span, error, attributes)
+                timer.finish(error)
+                raise
+        timer.finish()
+        return stored
+
+    async def handle_domain_event(
+        self,
+        event: DomainEvent | Mapping[str, Any],
+        handler: Callable[[DomainEvent, RequestContext], Awaitable[Any]],
+    ) -> Any:
+        """Run ``handler(event, ctx)`` in a CONSUMER span continuing the publisher's trace;
+        ``ctx`` carries the event's business context and correlation id, and the event's id
+        as causation id."""
+        if isinstance(event, Mapping):
+            event = DomainEvent.from_dict(dict(event))
+        if not isinstance(event, DomainEvent):
+            raise PayloadError(f"expected a DomainEvent, got {type(event).__name__}")
+        raw_context = event.metadata.get("business_context")
+        if raw_context is None:
+            raise BusinessContextError(f"event {event.event_id} carries no business context")
+        business_context = BusinessContext.from_dict(_thaw(raw_context))
+        delivery = _DELIVERY.get()
+        if delivery is not None and delivery.headers.get("traceparent"):
+            carrier: Mapping[str, str] = delivery.headers
+        else:
+            carrier = {k: event.metadata[k] for k in _TRACE_KEYS if event.metadata.get(k)}
+        correlation_id = event.correlation_id or new_id()
+        ctx = RequestContext(
+            new_id(),
+            correlation_id,
+            event.event_id,
+            business_context,
+            event.metadata.get("source") or self.service_name,
+        )
+        subject = (
+            delivery.subject
+            if delivery is not None
+            else naming.event_subject(business_context.bounded_context, event.type)
+        )
+        attributes = {
+            **work_attributes(self.service_name, f"handle {event.type}", ctx),
+            "messaging.system": self.infrastructure.bus.messaging_system,
+            "messaging.destination.name": subject,
+            "messaging.operation.type": "process",
+            "messaging.message.id": event.event_id,
+            "messaging.message.conversation_id": correlation_id,
+            "event.type": event.type,
+            "event.stream_id": event.stream_id,
+            "event.version": event.version,
+        }
+        if delivery is not None:
+            attributes["messaging.message.delivery_count"] = delivery.attempt
+        timer = Timer(
+            "event_handling", metric_attributes(business_context, self.service_name, event.type)
+        )
+        with tracer().start_as_current_span(
+            f"process {event.type}",
+            context=extract_context(carrier),
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            token = _activate(ctx)
+            try:
+                result = await invoke(handler, event, ctx)
+            except Exception as error:
+                record_error(span, error, attributes)
+                timer.finish(error)
+                raise
+            finally:
+                _deactivate(token)
+        timer.finish()
+        return result
+
+    # -- commands -----------------------------------------------------------------------
+    async def send_command(
+        self,
+        target_service: str,
+        command_type: str,
+        data: Any,
+        business_context: BusinessContext,
+        timeout: float = 15.0,
+    ) -> Any:
+        """Request/reply on ``lucent.commands.{target_service}.{CommandType}``; returns the
+        reply. Raises CommandTimeoutError, NoHandlerError or RemoteCommandError."""
+        _require_context(business_context, "send_command")
+        return await send_command(
+            self, target_service, command_type, data, business_context, timeout
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return bool(self._subscriptions)
+
+    async def start(self) -> None:
+        """Subscribe the ``@event_handler`` methods (one durable consumer each, named
+        ``{service}-{method}``) and serve the ``@command_handler`` methods."""
+        if self._subscriptions:
+            return
+        bus = self.infrastructure.bus
+        try:
+            for name, spec in event_handlers(type(self)):
+                subscription = await bus.subscribe(
+                    spec.subject(),
+                    durable_name(self.service_name, name),
+                    _dispatcher(getattr(self, name)),
+                )
+                self._subscriptions.append(subscription)
+            seen: dict[str, str] = {}
+            for name, spec in command_handlers(type(self)):
+                if spec.command_type in seen:
+                    raise LucentError(
+                        f"{type(self).__name__} handles command {spec.command_type} twice: "
+                        f"{seen[spec.command_type]} and {name}"
+                    )
+                seen[spec.command_type] = name
+                subject = naming.command_subject(self.service_name, spec.command_type)
+                responder = command_responder(self, spec.command_type, getattr(self, name))
+                self._subscriptions.append(await bus.serve(subject, self.service_name, responder))
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Drain in-flight handlings and unsubscribe."""
+        subscriptions, self._subscriptions = self._subscriptions, []
+        for subscription in subscriptions:
+            await subscription.stop()
+
+    async def __aenter__(self) -> LucentServiceBase:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+def _dispatcher(method: Callable[[DomainEvent], Awaitable[Any]]) -> MessageHandler:
+    async def dispatch(message: Message) -> None:
+        event = DomainEvent.from_json(message.data)
+        token = _DELIVERY.set(message)
+        try:
+            await method(event)
+        finally:
+            _DELIVERY.reset(token)
+
+    return dispatch
+
+
+class CryptoTradingServiceBase(LucentServiceBase):
+    """Base of trading, yield-farming, risk and portfolio services (domain
+    ``crypto-trading``)."""
+
+    incompatible_domains: ClassVar[frozenset[str]] = frozenset()
+
+
+class UserServiceBase(LucentServiceBase):
+    """Base of user-management services; they do not run crypto-trading operations."""
+
+    incompatible_domains: ClassVar[frozenset[str]] = frozenset({"crypto-trading"})
