@@ -5,6 +5,10 @@ Files the engine does not parse (no service code in them) contribute through a c
 scan of their ``class`` and ``import`` statements, so that a chain of project-local bases
 (``A(B)``, ``B(C)`` in another module, ``C(CryptoTradingServiceBase)``) resolves wherever
 its links live.
+
+A capitalised name a module imports at top level (``from .base import TradingBase as
+Base``) is recorded like a class whose only base is what it names, so a chain through a
+re-export (``pkg.Base`` -> ``pkg.base.TradingBase``) resolves as well.
 """
 
 from __future__ import annotations
@@ -58,12 +62,14 @@ class ProjectIndex:
             if self._is_extra(qualified):
                 found.add(qualified)
                 continue
+            parents = self.classes.get(qualified)
             if last in RUNTIME_BASES and (
-                qualified.startswith("lucent_runtime.") or "." not in qualified
+                parents is None or qualified.startswith("lucent_runtime.") or "." not in qualified
             ):
+                # the runtime's own name, imported directly or re-exported by a project
+                # module that defines no class of that name
                 found.add(last)
                 continue
-            parents = self.classes.get(qualified)
             if parents is None:
                 parents = self._by_reexport(qualified)
             todo.extend(parents)
@@ -127,10 +133,12 @@ def _split_top(text: str) -> list[str]:
 
 
 def scan_classes(text: str, module: str, is_package: bool) -> dict[str, list[str]]:
-    """Classes and their (qualified) bases of a module, from its text alone."""
-    if "class" not in text:
+    """Classes and their (qualified) bases of a module, from its text alone, with the
+    re-export links of its top-level ``from ... import`` statements (see the module doc)."""
+    if "class" not in text and "import" not in text:
         return {}
     imports: dict[str, str] = {}
+    links: dict[str, list[str]] = {}
     package = module if is_package else module.rpartition(".")[0]
     for match in _FROM.finditer(text):
         level, source, names = len(match.group(1)), match.group(2), match.group(3)
@@ -139,15 +147,19 @@ def scan_classes(text: str, module: str, is_package: bool) -> dict[str, list[str
             parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
             base = ".".join(parts)
             source = f"{base}.{source}" if base and source else (base or source)
+        top_level = not text[match.start() : match.end()].startswith((" ", "\t"))
         for item in _split_top(names.strip("()").replace("\n", " ")):
             name, _, alias = item.partition(" as ")
-            imports[(alias or name).strip()] = f"{source}.{name.strip()}"
+            local = (alias or name).strip()
+            imports[local] = f"{source}.{name.strip()}"
+            if top_level and local[:1].isupper():
+                links[f"{module}.{local}" if module else local] = [imports[local]]
     for match in _IMPORT.finditer(text):
         for item in _split_top(match.group(1)):
             name, _, alias = item.partition(" as ")
             name = name.strip()
             imports[(alias.strip() or name.split(".")[0])] = name if alias else name.split(".")[0]
-    classes: dict[str, list[str]] = {}
+    classes: dict[str, list[str]] = links
     for match in _CLASS.finditer(text):
         if match.group(1):  # nested class: not addressable as module.Name
             continue

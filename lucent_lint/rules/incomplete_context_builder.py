@@ -1,0 +1,222 @@
+"""LUC203: a BusinessContextBuilder chain without a ``for_*`` start, an aggregate or
+``build()``.
+
+A chain is read from its outermost call. One that is built there is judged at once. One
+assigned to a local variable stays open while the function continues it
+(``builder = builder.with_user(u)``, ``builder.with_aggregate(...)``,
+``context = builder.build()``) and is judged when the function ends. A builder that leaves
+the function unbuilt (returned, passed to a helper, stored on ``self``) may be completed
+elsewhere and is not judged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from ..api import BuilderChain, builder_chain, business_context_argument
+from ..rule import Rule
+
+
+@dataclass(eq=False, slots=True)
+class _Builder:
+    """A builder held in local variables, not yet judged."""
+
+    start: cst.CSTNode
+    has_start: bool
+    aggregate: bool
+    built: bool = False
+    #: left the function unbuilt (returned, passed on, stored): not judged
+    escaped: bool = False
+    #: passed unbuilt where a business context goes
+    passed_unbuilt: bool = False
+
+
+@dataclass(slots=True)
+class _Frame:
+    names: dict[str, _Builder]
+    created: list[_Builder]
+
+
+#: parents of a Name that are not a use of a builder variable's value
+_NOT_A_USE = (
+    cst.Attribute,
+    cst.AssignTarget,
+    cst.Param,
+    cst.FunctionDef,
+    cst.ClassDef,
+    cst.ImportAlias,
+    cst.AsName,
+    cst.NameItem,
+)
+
+
+def _problems(has_start: bool, aggregate: bool, built: bool) -> str | None:
+    missing = []
+    if not has_start:
+        missing.append("has no for_* start")
+    if not aggregate:
+        missing.append("sets no aggregate (with_aggregate)")
+    if not built:
+        missing.append("is never built (build())")
+    return "; ".join(missing) or None
+
+
+class IncompleteContextBuilder(Rule):
+    code = "LUC203"
+    slug = "incomplete-context-builder"
+    checklist = "business context for all operations"
+    message = "business context builder chain {problems}"
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._frames: list[_Frame] = [_Frame({}, [])]
+        #: every variable name holding an open builder, in any frame
+        self._live: set[str] = set()
+
+    # -- frames ------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._frames.append(_Frame({}, []))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._close(self._frames.pop())
+
+    def leave_Module(self, node: cst.Module) -> None:
+        while self._frames:
+            self._close(self._frames.pop())
+
+    def _close(self, frame: _Frame) -> None:
+        for builder in frame.created:
+            if builder.escaped:
+                continue
+            problems = _problems(
+                builder.has_start, builder.aggregate, builder.built and not builder.passed_unbuilt
+            )
+            if problems:
+                self.report(builder.start, problems=problems)
+        self._live = {name for f in self._frames for name in f.names}
+
+    def _lookup(self, name: str) -> _Builder | None:
+        for frame in reversed(self._frames):
+            if name in frame.names:
+                return frame.names[name]
+        return None
+
+    def _bind(self, name: str, builder: _Builder | None) -> None:
+        names = self._frames[-1].names
+        if builder is None:
+            names.pop(name, None)
+            self._live = {n for f in self._frames for n in f.names}
+        else:
+            names[name] = builder
+            self._live.add(name)
+
+    # -- chains ------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        stack = self.ctx.stack
+        parent = stack[-2]
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            return  # not the outermost call of its chain
+        chain = builder_chain(node, self.ctx, self._live)
+        if chain is None:
+            return
+        use, targets = self._use_of(node)
+        if chain.variable is not None:
+            self._continue(chain, use, targets)
+            return
+        has_start = chain.has_start
+        aggregate = "with_aggregate" in chain.methods
+        if chain.built or use in ("statement", "context"):
+            problems = _problems(has_start, aggregate, chain.built)
+            if problems:
+                self.report(chain.start, problems=problems)
+            return
+        if use == "assigned" and targets:
+            builder = _Builder(chain.start, has_start, aggregate)
+            self._frames[-1].created.append(builder)
+            for name in targets:
+                self._bind(name, builder)
+        # anything else (returned, passed on, stored on an attribute): not judged here
+
+    def _continue(self, chain: BuilderChain, use: str, targets: list[str]) -> None:
+        builder = self._lookup(chain.variable or "")
+        if builder is None:
+            return
+        builder.has_start = builder.has_start or chain.has_start
+        builder.aggregate = builder.aggregate or "with_aggregate" in chain.methods
+        if chain.built:
+            builder.built = True
+            for name in targets:  # they hold a context now
+                self._bind(name, None)
+            return
+        if use == "assigned":
+            for name in targets:
+                self._bind(name, builder)
+        elif use == "context":
+            builder.passed_unbuilt = True
+        elif use != "statement":
+            builder.escaped = True
+
+    def _use_of(self, node: cst.BaseExpression) -> tuple[str, list[str]]:
+        """How the value of ``node`` is used: ``assigned`` (to the local names returned),
+        ``statement``, ``context`` (the business context of a framework call) or
+        ``other``."""
+        stack = self.ctx.stack
+        index = len(stack) - 2
+        parent = stack[index]
+        if isinstance(parent, cst.Assign) and parent.value is node:
+            names = [t.target.value for t in parent.targets if isinstance(t.target, cst.Name)]
+            if len(names) == len(parent.targets):
+                return "assigned", names
+            return "other", []
+        if isinstance(parent, cst.AnnAssign) and parent.value is node:
+            if isinstance(parent.target, cst.Name):
+                return "assigned", [parent.target.value]
+            return "other", []
+        if isinstance(parent, cst.Expr):
+            return "statement", []
+        if isinstance(parent, cst.Arg) and index > 0:
+            call = stack[index - 1]
+            if isinstance(call, cst.Call) and business_context_argument(call) is node:
+                return "context", []
+        return "other", []
+
+    # -- other uses of a builder variable ------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self._live:
+            return
+        rebound = [
+            t.target.value
+            for t in node.targets
+            if isinstance(t.target, cst.Name) and t.target.value in self._live
+        ]
+        if not rebound or builder_chain(node.value, self.ctx, self._live) is not None:
+            return
+        for name in rebound:  # now holds something else: what became of the builder?
+            builder = self._lookup(name)
+            if builder is not None and not builder.built:
+                builder.escaped = True
+            self._bind(name, None)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value not in self._live:
+            return
+        stack = self.ctx.stack
+        parent = stack[-2]
+        if isinstance(parent, _NOT_A_USE):
+            return  # a chain (builder.with_x()), an attribute name, a target, a parameter
+        if isinstance(parent, cst.AnnAssign) and parent.target is node:
+            return
+        if isinstance(parent, cst.Arg) and parent.keyword is node:
+            return
+        builder = self._lookup(node.value)
+        if builder is None or builder.built:
+            return
+        if isinstance(parent, cst.Arg) and len(stack) > 2:
+            call = stack[-3]
+            if isinstance(call, cst.Call) and business_context_argument(call) is node:
+                builder.passed_unbuilt = True
+                return
+        builder.escaped = True

@@ -1,0 +1,230 @@
+"""LUC201: a public async service method doing business work outside a business operation.
+
+Business work is publishing a domain event, appending to an event store, or awaiting
+``self.infrastructure`` or a raw messaging/event-store client. It is inside an operation
+when it runs in a callback given to ``execute_business_operation``,
+``execute_business_process`` or ``handle_domain_event``: a lambda or nested ``def`` written
+in the call, a nested ``def`` (or a list of steps holding it) passed by name, or another
+method of the class passed as ``self.method``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from ..api import CONTEXT_WRAPPERS, event_store_append
+from ..context import call_name, dotted_name
+from ..rule import Rule
+from ..walk import iter_tree
+from .service_must_extend_base import class_bases, direct_runtime_base
+
+#: attributes of ``self`` (leading underscores ignored) and local names that hold the
+#: infrastructure or a raw messaging / event-store client
+RAW_CLIENTS = frozenset(
+    {
+        "infrastructure",
+        "infra",
+        "nc",
+        "nats",
+        "nats_client",
+        "nats_conn",
+        "nats_connection",
+        "js",
+        "jetstream",
+        "event_store",
+        "eventstore",
+        "event_bus",
+        "bus",
+        "message_bus",
+        "broker",
+    }
+)
+
+
+@dataclass(slots=True)
+class _Method:
+    node: cst.FunctionDef
+    depth: int
+    #: (names of the callables around it, inside a wrapper call, what it does)
+    work: list[tuple[frozenset[str], bool, str]] = field(default_factory=list)
+    #: names (and ``self.x``) referenced in the arguments of wrapper calls
+    wrapped: set[str] = field(default_factory=set)
+    #: local name -> names (and ``self.x``) its assigned value refers to
+    refers: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Class:
+    is_service: bool
+    #: (method, message) of methods doing work outside an operation
+    pending: list[tuple[cst.FunctionDef, str]] = field(default_factory=list)
+    #: methods passed as ``self.x`` to a wrapper call somewhere in the class
+    callbacks: set[str] = field(default_factory=set)
+
+
+def _references(node: cst.CSTNode) -> set[str]:
+    out: set[str] = set()
+    for child in iter_tree(node):
+        if isinstance(child, cst.Name):
+            out.add(child.value)
+        elif (
+            isinstance(child, cst.Attribute)
+            and isinstance(child.value, cst.Name)
+            and child.value.value == "self"
+        ):
+            out.add("self." + child.attr.value)
+    return out
+
+
+def raw_client_call(expr: cst.BaseExpression) -> str | None:
+    """``self.infrastructure.event_store.read_stream`` for a call on the infrastructure or
+    a raw client (``self.nc.publish``, ``infrastructure.bus.request``); else None."""
+    if not isinstance(expr, cst.Call):
+        return None
+    dotted = dotted_name(expr.func)
+    if dotted is None:
+        return None
+    parts = dotted.split(".")
+    if parts[0] in ("self", "cls"):
+        parts = parts[1:]
+        if len(parts) < 2:
+            return None
+    elif len(parts) < 2:
+        return None
+    return dotted if parts[0].lstrip("_").lower() in RAW_CLIENTS else None
+
+
+class OperationWithoutBusinessContext(Rule):
+    code = "LUC201"
+    slug = "operation-without-business-context"
+    checklist = "business context for all operations"
+    message = (
+        "public method `{name}` {what} outside execute_business_operation, "
+        "execute_business_process or handle_domain_event"
+    )
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._classes: list[_Class] = []
+        self._method: _Method | None = None
+
+    # -- classes and methods -------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(_Class(self._is_service(node)))
+
+    def _is_service(self, node: cst.ClassDef) -> bool:
+        if self.ctx.is_service_class(node):
+            return True
+        extra = frozenset(self.ctx.settings.extra_base_classes)
+        for base in class_bases(node):
+            qualified = self.ctx.qualified_name(base)
+            if qualified is not None and direct_runtime_base(qualified, extra):
+                return True
+        return False
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        cls = self._classes.pop()
+        for method, message in cls.pending:
+            if method.name.value not in cls.callbacks:
+                self.report(method, message)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self._method is not None or node.asynchronous is None:
+            return
+        if node.name.value.startswith("_") or not self._classes or not self._classes[-1].is_service:
+            return
+        stack = self.ctx.stack
+        if len(stack) < 3 or not isinstance(stack[-3], cst.ClassDef):
+            return  # not a method of the class itself
+        self._method = _Method(node, len(stack) - 1)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        method = self._method
+        if method is None or method.node is not node:
+            return
+        self._method = None
+        callbacks = self._closure(method)
+        cls = self._classes[-1]
+        cls.callbacks.update(n[5:] for n in callbacks if n.startswith("self."))
+        for carriers, inside, what in method.work:
+            if not inside and not (carriers & callbacks):
+                message = self.message.format(name=node.name.value, what=what)
+                cls.pending.append((node, message))
+                return
+
+    @staticmethod
+    def _closure(method: _Method) -> set[str]:
+        found = set(method.wrapped)
+        todo = list(found)
+        while todo:
+            for name in method.refers.get(todo.pop(), ()):
+                if name not in found:
+                    found.add(name)
+                    todo.append(name)
+        return found
+
+    # -- what the method does ---------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        method = self._method
+        if method is None:
+            return
+        func = node.func
+        name = call_name(node)
+        if isinstance(func, cst.Attribute):
+            if name in CONTEXT_WRAPPERS:
+                for arg in node.args:
+                    method.wrapped |= _references(arg.value)
+                cls = self._classes[-1]
+                cls.callbacks.update(n[5:] for n in method.wrapped if n.startswith("self."))
+                return
+            if name in ("append", "extend") and isinstance(func.value, cst.Name):
+                refs = method.refers.setdefault(func.value.value, set())
+                for arg in node.args:
+                    refs |= _references(arg.value)
+            if name == "publish_domain_event":
+                self._work("publishes a domain event")
+                return
+        append = event_store_append(node)
+        if append is not None:
+            self._work(f"appends to the event store (`{append}`)")
+
+    def visit_Await(self, node: cst.Await) -> None:
+        if self._method is None:
+            return
+        target = raw_client_call(node.expression)
+        if target is not None:
+            self._work(f"awaits `{target}(...)`")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        method = self._method
+        if method is None:
+            return
+        value = node.value
+        if not isinstance(value, cst.Name | cst.List | cst.Tuple | cst.Dict | cst.Call):
+            return
+        refs = _references(value)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                method.refers.setdefault(target.target.value, set()).update(refs)
+
+    def _work(self, what: str) -> None:
+        """Record business work at the current node, with where it runs."""
+        method = self._method
+        assert method is not None
+        carriers: set[str] = set()
+        inside = False
+        assigned: list[str] = []
+        for node in self.ctx.stack[method.depth + 1 : -1]:
+            if isinstance(node, cst.Call) and call_name(node) in CONTEXT_WRAPPERS:
+                inside = True
+                break
+            if isinstance(node, cst.FunctionDef):
+                carriers.add(node.name.value)
+            elif isinstance(node, cst.Assign):
+                assigned = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+            elif isinstance(node, cst.Lambda):
+                carriers.update(assigned)
+        method.work.append((frozenset(carriers), inside, what))
