@@ -185,6 +185,11 @@ class _ModuleFacts(Rule):
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.ctx.add_import(local, f"{source}.{name}" if source else name)
+            if local[:1].isupper() and self.ctx.enclosing(cst.ClassDef, cst.FunctionDef) is None:
+                # a re-export link for the project index (see project.py)
+                module_name = self.ctx.module_name
+                link = f"{module_name}.{local}" if module_name else local
+                self.ctx.classes[link] = [self.ctx.imports[local]]
         if source == "lucent_runtime" or source.startswith("lucent_runtime."):
             self.ctx.imports_runtime = True
 
@@ -193,7 +198,8 @@ class _ModuleFacts(Rule):
             return
         bases = []
         for arg in node.bases:
-            qualified = self.ctx.qualified_name(arg.value)
+            value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+            qualified = self.ctx.qualified_name(value)
             if qualified is not None:
                 bases.append(qualified)
         module = self.ctx.module_name
