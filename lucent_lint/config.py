@@ -67,6 +67,8 @@ class Settings(BaseModel):
     extra_base_classes: tuple[str, ...] = Field(default=(), alias="extra-base-classes")
     handler_name_pattern: str = Field(default="^(handle|on)_", alias="handler-name-pattern")
     extra_past_tense: tuple[str, ...] = Field(default=(), alias="extra-past-tense")
+    #: offer and apply fixes that may change behaviour (``--unsafe-fixes``)
+    unsafe_fixes: bool = Field(default=False, alias="unsafe-fixes")
     internal_host_patterns: tuple[str, ...] = Field(
         default=(
             r"\.internal\b",

@@ -7,6 +7,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 
+from . import fixes as _fixes
 from . import rules as _rules_package
 from .rule import Rule
 
@@ -30,6 +31,7 @@ def _load() -> dict[str, type[Rule]]:
 
 
 RULES: dict[str, type[Rule]] = _load()
+_fixes.attach(RULES)
 
 
 class UnknownCodeError(ValueError):
