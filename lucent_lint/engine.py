@@ -9,6 +9,7 @@ which runs once the repository index is complete, followed by suppression and se
 from __future__ import annotations
 
 import ast
+import codecs
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -104,16 +105,21 @@ def decode(data: bytes, path: str) -> tuple[str | None, Finding | None]:
         line, column = _position_of(data, nul)
         return None, _syntax_finding(path, "source contains a null byte", line, column)
     encoding = "utf-8"
-    head = data[:400].split(b"\n", 2)[:2]
+    bom = data.startswith(codecs.BOM_UTF8)
+    head = data[3 if bom else 0 : 400].split(b"\n", 2)[:2]
     for raw in head:
         match = re.match(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", raw)
         if match:
             encoding = match.group(1).decode("ascii")
             break
     try:
-        text = data.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
+        codec = codecs.lookup(encoding).name
     except LookupError:
         return None, _syntax_finding(path, f"unknown source encoding {encoding!r}", 1, 1)
+    if bom and codec != "utf-8":  # as CPython: a UTF-8 BOM contradicts another cookie
+        return None, _syntax_finding(path, f"encoding problem: {encoding} with BOM", 1, 1)
+    try:
+        text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as exc:
         line, column = _position_of(data, exc.start)
         return None, _syntax_finding(
