@@ -1,0 +1,215 @@
+"""publish_domain_event → event store → bus → @event_handler → handle_domain_event, with
+the trace continued and correlation / causation kept."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from opentelemetry.trace import SpanKind
+from pydantic import BaseModel
+
+from lucent_runtime import (
+    ConcurrencyError,
+    CryptoTradingServiceBase,
+    DomainEvent,
+    NamingError,
+    PayloadError,
+    RequestContext,
+    event_handler,
+)
+from lucent_runtime.backends.base import HEADER_DLQ_ATTEMPTS, HEADER_DLQ_ERROR, Message
+
+from .helpers import eventually, parent_id, span, trading_context
+
+
+class TradeResult(BaseModel):
+    trade_id: str
+    filled_usd: float
+
+
+class TradingService(CryptoTradingServiceBase):
+    async def execute_trade(self, trade_id: str) -> DomainEvent:
+        context = trading_context()
+
+        async def execute(ctx: RequestContext) -> DomainEvent:
+            result = TradeResult(trade_id=trade_id, filled_usd=50_000)
+            return await self.publish_domain_event(
+                "TradeExecuted", f"trade-{trade_id}", result, context, ctx
+            )
+
+        return await self.execute_business_operation("execute_trade", context, execute)
+
+
+class PortfolioService(CryptoTradingServiceBase):
+    def __init__(self, infrastructure, name: str) -> None:
+        super().__init__(infrastructure, name)
+        self.handled: list[tuple[DomainEvent, RequestContext]] = []
+        self.updates: list[DomainEvent] = []
+
+    @event_handler("TradeExecuted")
+    async def handle_trade_executed(self, event: DomainEvent) -> None:
+        async def update(event: DomainEvent, ctx: RequestContext) -> None:
+            self.handled.append((event, ctx))
+            user = ctx.business_context.user_id
+            self.updates.append(
+                await self.publish_domain_event(
+                    "PortfolioUpdated", f"portfolio-{user}", {"value": 1}, ctx.business_context, ctx
+                )
+            )
+
+        await self.handle_domain_event(event, update)
+
+
+async def test_publish_stores_then_publishes_and_handler_continues_the_trace(infrastructure, spans):
+    trading = TradingService(infrastructure, "trading")
+    portfolio = PortfolioService(infrastructure, "portfolio")
+    await portfolio.start()
+    published = await trading.execute_trade("abc123")
+    await eventually(lambda: len(portfolio.updates) == 1)
+    await portfolio.stop()
+
+    # stored, with its metadata
+    assert published.version == 1
+    assert published.stream_id == "trade-abc123"
+    assert dict(published.data) == {"trade_id": "abc123", "filled_usd": 50000.0}
+    assert (await infrastructure.event_store.read_stream("trade-abc123")) == [published]
+    meta = published.metadata
+    assert meta["business_context"]["aggregate_id"] == "trade-abc123"
+    assert meta["source"] == "trading"
+    producer = span(spans, "publish TradeExecuted")
+    operation = span(spans, "execute_trade")
+    assert meta["correlation_id"] == operation.attributes["event.correlation_id"]
+    assert meta["causation_id"] == operation.attributes["request.id"]
+    assert meta["traceparent"].split("-")[2] == format(producer.context.span_id, "016x")
+
+    # the handler's context
+    ((event, ctx),) = portfolio.handled
+    assert event == published
+    assert ctx.correlation_id == published.correlation_id
+    assert ctx.causation_id == published.event_id
+    assert ctx.business_context == trading_context()
+
+    # PRODUCER and CONSUMER spans in one trace
+    consumer = span(spans, "process TradeExecuted")
+    assert producer.kind is SpanKind.PRODUCER
+    assert consumer.kind is SpanKind.CONSUMER
+    assert parent_id(producer) == operation.context.span_id
+    assert parent_id(consumer) == producer.context.span_id
+    assert consumer.context.trace_id == operation.context.trace_id
+    subject = "lucent.events.domain.crypto_trading.TradeExecuted"
+    for item in (producer, consumer):
+        assert item.attributes["messaging.system"] == "lucent.inprocess"
+        assert item.attributes["messaging.destination.name"] == subject
+        assert item.attributes["messaging.message.id"] == published.event_id
+        assert item.attributes["messaging.message.conversation_id"] == published.correlation_id
+        assert item.attributes["business.workflow_id"] == "workflow-789"
+        assert item.attributes["crypto.trading_pair"] == "ETH-USDC"
+
+    # the event published by the handler: same flow, caused by the handled event
+    (update,) = portfolio.updates
+    assert update.correlation_id == published.correlation_id
+    assert update.causation_id == published.event_id
+    assert parent_id(span(spans, "publish PortfolioUpdated")) == consumer.context.span_id
+
+
+async def test_handle_domain_event_called_directly_uses_the_metadata_trace(infrastructure, spans):
+    trading = TradingService(infrastructure, "trading")
+    portfolio = PortfolioService(infrastructure, "portfolio")
+    published = await trading.execute_trade("direct1")
+    await portfolio.handle_trade_executed(published)
+    consumer = span(spans, "process TradeExecuted")
+    assert parent_id(consumer) == span(spans, "publish TradeExecuted").context.span_id
+
+
+@pytest.mark.parametrize(
+    ("event_type", "stream_id", "fragment"),
+    [
+        ("tradeExecuted", "trade-1", "PascalCase"),
+        ("ExecuteTrade", "trade-1", "past-tense"),
+        ("TradeExecuted", "Trade_1", "stream id"),
+        ("TradeExecuted", "trade", "stream id"),
+    ],
+)
+async def test_names_breaking_the_rules_are_refused(
+    infrastructure, event_type, stream_id, fragment
+):
+    trading = TradingService(infrastructure, "trading")
+    with pytest.raises(NamingError, match=fragment):
+        await trading.publish_domain_event(event_type, stream_id, {}, trading_context())
+    assert await infrastructure.event_store.read_stream(stream_id) == []
+
+
+async def test_stale_expected_version_is_refused(infrastructure):
+    trading = TradingService(infrastructure, "trading")
+    context = trading_context()
+    first = await trading.publish_domain_event(
+        "TradeOpened", "trade-v1", {}, context, expected_version=0
+    )
+    second = await trading.publish_domain_event(
+        "TradeFilled", "trade-v1", {}, context, expected_version=1
+    )
+    assert (first.version, second.version) == (1, 2)
+    with pytest.raises(ConcurrencyError) as info:
+        await trading.publish_domain_event(
+            "TradeClosed", "trade-v1", {}, context, expected_version=1
+        )
+    assert (info.value.expected_version, info.value.actual_version) == (1, 2)
+
+
+async def test_unencodable_data_is_refused(infrastructure):
+    trading = TradingService(infrastructure, "trading")
+    with pytest.raises(PayloadError, match="TradeExecuted"):
+        await trading.publish_domain_event(
+            "TradeExecuted", "trade-1", {"x": object()}, trading_context()
+        )
+
+
+class FlakyService(CryptoTradingServiceBase):
+    def __init__(self, infrastructure, name: str, failures: int) -> None:
+        super().__init__(infrastructure, name)
+        self.failures = failures
+        self.attempts = 0
+        self.done: list[str] = []
+
+    @event_handler("TradeExecuted")
+    async def handle_trade_executed(self, event: DomainEvent) -> None:
+        async def flaky(event: DomainEvent, ctx: RequestContext) -> None:
+            self.attempts += 1
+            if self.attempts <= self.failures:
+                raise RuntimeError(f"attempt {self.attempts} failed")
+            self.done.append(event.event_id)
+
+        await self.handle_domain_event(event, flaky)
+
+
+async def test_failed_handling_is_redelivered_until_it_succeeds(infrastructure, spans):
+    flaky = FlakyService(infrastructure, "ledger", failures=2)
+    await flaky.start()
+    published = await TradingService(infrastructure, "trading").execute_trade("retry1")
+    await eventually(lambda: flaky.done == [published.event_id])
+    await flaky.stop()
+    assert flaky.attempts == 3
+    handlings = [s for s in spans.get_finished_spans() if s.name == "process TradeExecuted"]
+    assert [s.attributes["messaging.message.delivery_count"] for s in handlings] == [1, 2, 3]
+
+
+async def test_handling_that_keeps_failing_is_dead_lettered(infrastructure):
+    flaky = FlakyService(infrastructure, "ledger", failures=100)
+    dead: list[Message] = []
+
+    async def collect(message: Message) -> None:
+        dead.append(message)
+
+    await flaky.start()
+    await infrastructure.bus.subscribe("lucent.dlq.>", "dlq-watch", collect)
+    published = await TradingService(infrastructure, "trading").execute_trade("dead1")
+    await eventually(lambda: len(dead) == 1)
+    await asyncio.sleep(0.05)
+    assert flaky.attempts == 3  # max_deliver of the fixture's bus
+    (letter,) = dead
+    assert letter.subject == "lucent.dlq.ledger-handle-trade-executed"
+    assert letter.headers[HEADER_DLQ_ERROR] == "RuntimeError: attempt 3 failed"
+    assert letter.headers[HEADER_DLQ_ATTEMPTS] == "3"
+    assert DomainEvent.from_json(letter.data) == published
+    await flaky.stop()

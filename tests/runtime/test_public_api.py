@@ -1,0 +1,58 @@
+"""The public surface: ``lucent_runtime.__all__`` complete and sorted (ruff's RUF022 order:
+constants, then classes, then functions)."""
+
+from __future__ import annotations
+
+import types
+
+import lucent_runtime
+
+
+def _group(name: str) -> int:
+    if name.isupper():
+        return 0
+    return 1 if name[0].isupper() else 2
+
+
+def test_all_is_sorted() -> None:
+    names = list(lucent_runtime.__all__)
+    assert names == sorted(names, key=lambda n: (_group(n), n))
+    assert len(set(names)) == len(names)
+
+
+def test_all_is_complete() -> None:
+    public = {
+        name
+        for name, value in vars(lucent_runtime).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"
+    }
+    assert public == set(lucent_runtime.__all__)
+    for name in lucent_runtime.__all__:
+        assert getattr(lucent_runtime, name) is not None
+
+
+def test_spec_import_line() -> None:
+    from lucent_runtime import (  # noqa: F401 - the SPEC's import, verbatim
+        BusinessContext,
+        BusinessContextBuilder,
+        CryptoTradingServiceBase,
+        DomainEvent,
+        InfrastructureFactory,
+        LucentServiceBase,
+        ProcessStep,
+        RequestContext,
+        UserServiceBase,
+        command_handler,
+        event_handler,
+    )
+
+
+def test_every_error_is_a_lucent_error() -> None:
+    for name in lucent_runtime.__all__:
+        value = getattr(lucent_runtime, name)
+        if isinstance(value, type) and issubclass(value, Exception):
+            assert issubclass(value, lucent_runtime.LucentError), name
+            assert name.endswith("Error")
+            assert value.__doc__
