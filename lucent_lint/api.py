@@ -7,12 +7,13 @@ single node (or a small subtree), never the whole module.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
+from .bindings import resolve
 from .context import call_argument, call_name, dotted_name, string_value
 
 if TYPE_CHECKING:
@@ -269,26 +270,100 @@ def crypto_context_start(chain: BuilderChain) -> str | None:
 
 # -- raw event-store appends ---------------------------------------------------------------
 
-_APPEND_METHODS = frozenset({"append", "append_to_stream", "appendToStream", "append_events"})
-_STORE_NAMES = ("event_store", "eventstore", "eventStore", "store")
+#: methods that append to whatever store they are called on
+_STORE_APPEND_METHODS = frozenset({"append", "append_event", "append_events", "appendEvents"})
+#: methods that only an event store has: flagged on any receiver, and as plain functions
+_STREAM_APPEND_FUNCTIONS = frozenset({"append_to_stream", "appendToStream"})
+#: clients of EventStoreDB / KurrentDB
+_STORE_CLIENTS = frozenset({"EventStoreDBClient", "KurrentDBClient", "AsyncKurrentDBClient"})
 
 
-def event_store_append(call: cst.Call) -> str | None:
+def _last_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Call):
+        return call_name(expr)
+    return None
+
+
+def is_event_store(
+    expr: cst.BaseExpression, stack: Sequence[cst.CSTNode] = (), depth: int = 0
+) -> bool:
+    """``expr`` names an event store: its last name is ``event_store`` in any spelling
+    (``eventStore``, ``_event_store``, ``get_event_store()``), an EventStoreDB client
+    (``esdb``, ``EventStoreDBClient(...)``), or, given the ancestors ``stack``, a name or
+    ``self`` attribute assigned one of those (``store = self.infrastructure.event_store``)."""
+    if isinstance(expr, cst.Await):
+        return is_event_store(expr.expression, stack, depth)
+    last = _last_name(expr)
+    if last is None:
+        return False
+    normal = last.lower().replace("_", "")
+    if normal.endswith(("eventstore", "eventsstore")) or normal in ("esdb", "esdbclient"):
+        return True
+    if last in _STORE_CLIENTS:
+        return isinstance(expr, cst.Call)
+    if stack and depth < 3 and isinstance(expr, cst.Name | cst.Attribute):
+        value = resolve(expr, stack)
+        if isinstance(value, cst.Await):
+            value = value.expression
+        return value is not None and is_event_store(value, stack, depth + 1)
+    return False
+
+
+def event_store_append(call: cst.Call, stack: Sequence[cst.CSTNode] = ()) -> str | None:
     """``event_store.append(...)`` for a call that appends to an event store by hand
     (``x.event_store.append``, ``eventStore.append``, ``append_to_stream(...)``,
-    ``store.append_events``), as it is written; None for anything else (``list.append``)."""
+    ``store.append_events`` where ``store`` was assigned an event store, given the
+    ancestors ``stack``), as it is written; None for anything else (``list.append``)."""
     func = call.func
-    if isinstance(func, cst.Name) and func.value in ("append_to_stream", "appendToStream"):
+    if isinstance(func, cst.Name) and func.value in _STREAM_APPEND_FUNCTIONS:
         return func.value + "(...)"
-    if not isinstance(func, cst.Attribute) or func.attr.value not in _APPEND_METHODS:
+    if not isinstance(func, cst.Attribute):
         return None
-    target = dotted_name(func.value)
-    if target is None:
+    method = func.attr.value
+    if method not in _STREAM_APPEND_FUNCTIONS and not (
+        method in _STORE_APPEND_METHODS and is_event_store(func.value, stack)
+    ):
         return None
-    owner = target.rpartition(".")[2]
-    if func.attr.value == "append":
-        if not any(owner == n or owner.lower().endswith(n.lower()) for n in _STORE_NAMES):
-            return None
-        if owner == "store" and "event" not in target.lower():
-            return None
-    return f"{target}.{func.attr.value}(...)"
+    target = dotted_name(func.value) or f"{_last_name(func.value) or '...'}(...)"
+    return f"{target}.{method}(...)"
+
+
+# -- arguments of framework calls and handler decorators ----------------------------------
+
+#: handler decorators of the runtime and the naming check their argument gets
+HANDLER_DECORATORS = frozenset({"event_handler", "command_handler"})
+
+
+def framework_argument(call: cst.Call, parameter: str) -> cst.BaseExpression | None:
+    """The argument a framework call (see :func:`framework_method`) gives for
+    ``parameter`` (a name from :data:`REQUIRED_PARAMETERS`: ``event_type``, ``stream_id``,
+    ``target_service``, ``command_type``...), by position or keyword; else None."""
+    name = framework_method(call)
+    if name is None:
+        return None
+    parameters = REQUIRED_PARAMETERS[name]
+    if parameter not in parameters:
+        return None
+    return call_argument(call, parameters.index(parameter), parameter)
+
+
+def handler_decorator(
+    decorator: cst.Decorator, ctx: FileContext
+) -> tuple[str, cst.BaseExpression | None] | None:
+    """``("event_handler", <the "TradeExecuted" node>)`` for ``@event_handler("TradeExecuted")``
+    (``@lr.event_handler``, aliases resolved); the same for ``command_handler``. The second
+    item is None when the decorator passes no name. None for other decorators."""
+    expr = decorator.decorator
+    call = expr if isinstance(expr, cst.Call) else None
+    func = call.func if call is not None else expr
+    for name in HANDLER_DECORATORS:
+        if ctx.is_runtime_name(func, name):
+            if call is None:
+                return name, None
+            key = "event_type" if name == "event_handler" else "command_type"
+            return name, call_argument(call, 0, key)
+    return None

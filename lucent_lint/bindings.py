@@ -1,0 +1,181 @@
+"""What a name or attribute was assigned, looked up only when a rule asks.
+
+Rules that found a candidate (a framework call whose event type is a name, a ``.append``
+on something called ``store``) ask what that name holds: the one value assigned to it in
+the nearest enclosing function that binds it (closures see their outer functions), else at
+module level; ``self.x`` / ``cls.x`` in the enclosing class (its body or any method);
+``Events.X`` (and ``EventType.X.value``) in a class defined at module level. A name bound
+more than once, or bound by a parameter, loop, ``with`` or walrus, holds no known value.
+
+No state is kept during the walk: the lookup searches the few enclosing scopes, skipping
+nested functions and classes, and only for candidates, so files without them pay nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+
+from .context import dotted_name
+from .walk import children
+
+__all__ = ["resolve", "string_literals"]
+
+_SCOPES = (cst.FunctionDef, cst.Lambda)
+_UNKNOWN = object()
+
+
+def resolve(expr: cst.BaseExpression, stack: Sequence[cst.CSTNode]) -> cst.BaseExpression | None:
+    """The single value assigned to ``expr`` (a Name or an attribute of ``self``/``cls``/a
+    module-level class), as seen from the innermost node of ``stack``; None if unknown.
+    ``with X as name`` binds ``name`` to ``X`` (what clients and sessions do)."""
+    if isinstance(expr, cst.Name):
+        return _resolve_name(expr.value, stack)
+    if not isinstance(expr, cst.Attribute):
+        return None
+    owner, attr = expr.value, expr.attr.value
+    if attr == "value" and isinstance(owner, cst.Attribute):  # EventType.TRADE_EXECUTED.value
+        owner, attr = owner.value, owner.attr.value
+    if not isinstance(owner, cst.Name):
+        return None
+    if owner.value in ("self", "cls"):
+        cls = next((n for n in reversed(stack) if isinstance(n, cst.ClassDef)), None)
+        if cls is None:
+            return None
+        return _single(_class_bindings(cls, attr, owner.value))
+    module = stack[0] if stack else None
+    if not isinstance(module, cst.Module):
+        return None
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == owner.value:
+            return _single(_scope_bindings(statement.body, attr))
+    return None
+
+
+def string_literals(
+    expr: cst.BaseExpression | None, stack: Sequence[cst.CSTNode], depth: int = 0
+) -> Iterator[cst.BaseExpression]:
+    """The string literals (plain, f-string or implicitly concatenated) ``expr`` evaluates
+    to: itself, both branches of ``a if c else b``, or what a name was assigned."""
+    if expr is None or depth > 3:
+        return
+    if isinstance(expr, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString):
+        yield expr
+    elif isinstance(expr, cst.IfExp):
+        yield from string_literals(expr.body, stack, depth + 1)
+        yield from string_literals(expr.orelse, stack, depth + 1)
+    elif isinstance(expr, cst.Name | cst.Attribute):
+        yield from string_literals(resolve(expr, stack), stack, depth + 1)
+
+
+# -- scopes -----------------------------------------------------------------------------------
+
+
+def _single(values: list[object]) -> cst.BaseExpression | None:
+    if len(values) == 1 and isinstance(values[0], cst.BaseExpression):
+        return values[0]
+    return None
+
+
+def _resolve_name(name: str, stack: Sequence[cst.CSTNode]) -> cst.BaseExpression | None:
+    for node in reversed(stack):
+        if isinstance(node, _SCOPES):
+            if _binds_parameter(node.params, name):
+                return None
+            values = _scope_bindings(node.body, name)
+            if values:
+                return _single(values)
+    module = stack[0] if stack else None
+    if isinstance(module, cst.Module):
+        return _single(_scope_bindings(module.body, name))
+    return None
+
+
+def _binds_parameter(params: cst.Parameters, name: str) -> bool:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            every.append(star)
+    return any(param.name.value == name for param in every)
+
+
+def _scope_bindings(body: cst.CSTNode | Sequence[cst.CSTNode], name: str) -> list[object]:
+    """Every binding of ``name`` in a scope (not in nested scopes): the assigned value, or
+    an unknown marker for loops, ``with``, augmented assignment, imports, defs."""
+    found: list[object] = []
+    todo: list[cst.CSTNode] = list(body) if isinstance(body, Sequence) else [body]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.FunctionDef | cst.ClassDef):
+            if node.name.value == name:
+                found.append(_UNKNOWN)
+            continue  # a nested scope
+        if isinstance(
+            node, cst.Lambda | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
+        ):
+            continue
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                _bind(target.target, name, node.value, found)
+        elif isinstance(node, cst.AnnAssign):
+            _bind(node.target, name, node.value or _UNKNOWN, found)
+        elif isinstance(node, cst.AugAssign | cst.NamedExpr | cst.For | cst.CompFor):
+            _bind(node.target, name, _UNKNOWN, found)
+        elif isinstance(node, cst.WithItem):
+            # ``with httpx.Client() as client``: clients and sessions enter as themselves
+            if node.asname is not None:
+                _bind(node.asname.name, name, node.item, found)
+            todo.append(node.item)
+            continue
+        elif isinstance(node, cst.AsName):
+            _bind(node.name, name, _UNKNOWN, found)
+        elif (
+            isinstance(node, cst.ImportAlias)
+            and node.asname is None
+            and (dotted_name(node.name) or "").split(".")[0] == name
+        ):
+            found.append(_UNKNOWN)
+        todo.extend(children(node))
+    return found
+
+
+def _bind(target: cst.CSTNode, name: str, value: object, found: list[object]) -> None:
+    if isinstance(target, cst.Name):
+        if target.value == name:
+            found.append(value)
+    elif isinstance(target, cst.Tuple | cst.List):
+        for element in target.elements:
+            _bind(element.value, name, _UNKNOWN, found)
+    elif isinstance(target, cst.StarredElement):
+        _bind(target.value, name, _UNKNOWN, found)
+
+
+def _class_bindings(cls: cst.ClassDef, attr: str, owner: str) -> list[object]:
+    """``attr = v`` in the class body and ``self.attr = v`` in its methods."""
+    found = _scope_bindings(cls.body, attr)
+    for statement in cls.body.body:
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        todo: list[cst.CSTNode] = [statement.body]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    if _is_attribute(target.target, owner, attr):
+                        found.append(node.value)
+            elif isinstance(node, cst.AnnAssign) and _is_attribute(node.target, owner, attr):
+                found.append(node.value or _UNKNOWN)
+            elif isinstance(node, cst.AugAssign) and _is_attribute(node.target, owner, attr):
+                found.append(_UNKNOWN)
+            todo.extend(children(node))
+    return found
+
+
+def _is_attribute(target: cst.CSTNode, owner: str, attr: str) -> bool:
+    return (
+        isinstance(target, cst.Attribute)
+        and target.attr.value == attr
+        and isinstance(target.value, cst.Name)
+        and target.value.value in ("self", owner)
+    )
