@@ -74,7 +74,16 @@ class HandlerDropsContext(Rule):
             if argument is None or not self._fresh(argument, [*scopes, *outer]):
                 continue
             self._reported.add(id(call))
-            self.report(call, call=call_name(call), ctx=ctx_name)
+            # report with the functions around the call as its scope, as if walking there
+            stack = self.ctx.stack
+            inner = [s for s in reversed(scopes) if isinstance(s, cst.FunctionDef)]
+            if inner and inner[0] is stack[-1]:
+                inner = inner[1:]
+            stack.extend(inner)
+            try:
+                self.report(call, call=call_name(call), ctx=ctx_name)
+            finally:
+                del stack[len(stack) - len(inner) :]
 
     def _fresh(self, expr: cst.BaseExpression, scopes: list[Scope]) -> bool:
         """A builder chain, or a name the nearest scope binding it assigns only from one."""

@@ -16,6 +16,7 @@ from ..scopes import positional_parameters
 if TYPE_CHECKING:
     from ..context import FileContext
 
+_WORD = re.compile(r"\w+")
 _EVENT_NAMES = frozenset({"event", "evt", "domain_event"})
 _NOT_HANDLERS = frozenset({"command_handler", "staticmethod", "classmethod", "abstractmethod"})
 
@@ -147,9 +148,13 @@ def _names_event_type(annotation: cst.BaseExpression) -> bool:
             todo.extend((expr.left, expr.right))
         elif isinstance(expr, cst.Subscript):  # ``Optional[TradeEvent]``
             todo.extend(e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index))
+        elif isinstance(expr, cst.SimpleString):  # ``"TradeEvent | None"``
+            text = string_value(expr) or ""
+            if any(word.endswith("Event") for word in _WORD.findall(text)):
+                return True
         else:
-            text = string_value(expr) if isinstance(expr, cst.SimpleString) else dotted_name(expr)
-            if text and text.rpartition(".")[2].endswith("Event"):
+            dotted = dotted_name(expr)
+            if dotted and dotted.rpartition(".")[2].endswith("Event"):
                 return True
     return False
 

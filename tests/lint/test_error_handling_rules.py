@@ -1,0 +1,99 @@
+"""LUC601-LUC604 beyond the doc examples: positions, nested scopes, scope of service code."""
+
+from __future__ import annotations
+
+from .helpers import lint_text
+
+SOURCE = """
+import logging
+
+from lucent_runtime import CryptoTradingServiceBase
+
+logger = logging.getLogger(__name__)
+
+
+class QuoteService(CryptoTradingServiceBase):
+    async def quote(self, pair):
+        try:
+            return await self.fetch(pair)
+        except  :
+            def later():
+                raise QuoteError(pair)
+
+            self.schedule(later)
+        try:
+            return await self.fetch(pair)
+        except* ValueError:
+            pass
+        try:
+            return await self.fetch(pair)
+        except TimeoutError as err:
+            try:
+                await self.cache_miss(pair)
+            except KeyError:
+                raise QuoteError(pair)
+            except LookupError:
+                raise err
+            logger.exception(
+                "quote timed out"
+            )
+            raise
+"""
+
+
+def found() -> list[tuple[int, int, str]]:
+    return [(f.line, f.column, f.code) for f in lint_text(SOURCE)]
+
+
+def test_positions() -> None:
+    assert found() == [
+        (13, 9, "LUC601"),  # a raise inside a nested def does not re-raise for the block
+        (13, 9, "LUC604"),
+        (20, 9, "LUC601"),  # except* too
+        (28, 17, "LUC602"),  # at the raise; its handler binds no name
+        (31, 13, "LUC603"),  # at the start of the logger call, not its line end
+    ]
+
+
+def test_messages_name_what_is_missing() -> None:
+    by_code = {f.code: f.message for f in lint_text(SOURCE)}
+    assert "from err" in by_code["LUC602"]
+    assert "context fields" in by_code["LUC603"]
+    assert "the error" not in by_code["LUC603"]
+
+
+def test_helper_code_outside_service_classes_is_not_checked() -> None:
+    source = """
+def parse_price(text):
+    try:
+        return float(text)
+    except:
+        return None
+
+
+class PriceService:
+    def parse(self, text):
+        try:
+            return float(text)
+        except:
+            return None
+"""
+    found = [(f.line, f.code) for f in lint_text(source) if f.code.startswith("LUC6")]
+    assert found == [(13, "LUC601"), (13, "LUC604")]
+
+
+def test_star_arguments_are_not_judged() -> None:
+    source = """
+from lucent_runtime import CryptoTradingServiceBase
+
+
+class QuoteService(CryptoTradingServiceBase):
+    async def quote(self, pair, *args, **fields):
+        try:
+            return await self.fetch(pair)
+        except TimeoutError as err:
+            self.logger.error("quote timed out", *args)
+            self.logger.error("quote timed out", **fields)
+            raise
+"""
+    assert [f for f in lint_text(source) if f.code == "LUC603"] == []
