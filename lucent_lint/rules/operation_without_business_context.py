@@ -5,7 +5,8 @@ Business work is publishing a domain event, appending to an event store, or awai
 when it runs in a callback given to ``execute_business_operation``,
 ``execute_business_process`` or ``handle_domain_event``: a lambda or nested ``def`` written
 in the call, a nested ``def`` (or a list of steps holding it) passed by name, or another
-method of the class passed as ``self.method``.
+method of the class passed as ``self.method``. A ``@command_handler`` method is run by the
+framework inside the command's business context.
 """
 
 from __future__ import annotations
@@ -139,7 +140,14 @@ class OperationWithoutBusinessContext(Rule):
         stack = self.ctx.stack
         if len(stack) < 3 or not isinstance(stack[-3], cst.ClassDef):
             return  # not a method of the class itself
+        if any(self._is_command_handler(d.decorator) for d in node.decorators):
+            return  # the framework runs it in the command's business context
         self._method = _Method(node, len(stack) - 1)
+
+    def _is_command_handler(self, decorator: cst.BaseExpression) -> bool:
+        if isinstance(decorator, cst.Call):
+            decorator = decorator.func
+        return self.ctx.is_runtime_name(decorator, "command_handler")
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         method = self._method
