@@ -33,7 +33,8 @@ def test_example_runs_embedded_and_prints_the_trace_trees(tmp_path: Path) -> Non
     assert "Infrastructure: embedded" in lines
     assert (tmp_path / "data" / "events.sqlite3").is_file()
 
-    executed, failed = out.split('business.workflow_id="arbitrage-workflow-789"')
+    trees, store = out.split("Event store:")
+    executed, failed = trees.split('business.workflow_id="arbitrage-workflow-789"')
     assert 'business.workflow_id="arbitrage-workflow-456"' in executed
     # the executed strategy: every step and every event handled, all ✅
     for fragment in (
@@ -63,9 +64,9 @@ def test_example_runs_embedded_and_prints_the_trace_trees(tmp_path: Path) -> Non
     assert "↳ Business impact: $50,000 ETH-USDC arbitrage opportunity missed" in failed
     assert "ArbitrageTradeExecuted" not in failed
     # the event store holds what happened
-    assert "arbitrage-456: v1 ArbitrageOpportunityDetected, v2 ArbitrageTradeExecuted" in out
+    assert "arbitrage-456: v1 ArbitrageOpportunityDetected, v2 ArbitrageTradeExecuted" in store
     assert "  arbitrage-789: v1 ArbitrageOpportunityDetected" in lines
-    assert "portfolio-user-123: v1 PortfolioUpdated" in out
+    assert "portfolio-user-123: v1 PortfolioUpdated" in store
     # the failure was logged once, as JSON with the business context
     (record,) = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
     assert record["message"] == "Arbitrage strategy failed"
