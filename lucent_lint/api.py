@@ -165,7 +165,9 @@ def business_context_presence(call: cst.Call) -> ContextPresence:
     ``unknown`` when ``*args``/``**kwargs`` hide it. A call that gives fewer positional
     arguments than the parameters it leaves to position is missing one; that one is taken
     to be the business context (the argument people forget), unless the argument in the
-    context's place plainly is a context (``context``, ``ctx``, ``....build()``).
+    context's place plainly is a context (``context``, ``ctx``, ``....build()``). A number,
+    a string, a lambda or a list in the context's place is never one: the context is
+    missing.
     """
     name = framework_method(call)
     if name is None:
@@ -183,7 +185,21 @@ def business_context_presence(call: cst.Call) -> ContextPresence:
     by_position = [p for p in required if p not in keywords]
     if len(positional) < len(by_position) and not _looks_like_context(positional[index]):
         return "missing"
+    if isinstance(positional[index], _NEVER_A_CONTEXT):
+        return "missing"  # a timeout, a name or a callback slid into the context's place
     return "given"
+
+
+_NEVER_A_CONTEXT = (
+    cst.Integer,
+    cst.Float,
+    cst.SimpleString,
+    cst.FormattedString,
+    cst.ConcatenatedString,
+    cst.Lambda,
+    cst.List,
+    cst.Tuple,
+)
 
 
 # -- business context builder chains ------------------------------------------------------
