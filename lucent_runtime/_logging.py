@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -63,8 +64,6 @@ class StructuredLogger:
 
     def exception(self, message: str, fields: Mapping[str, Any] | None = None) -> None:
         """Like :meth:`error` with the exception being handled."""
-        import sys
-
         self.log(logging.ERROR, message, fields, sys.exc_info()[1])
 
     def log(

@@ -9,13 +9,16 @@ from lucent_runtime import (
     DURATION_BUCKETS_MS,
     BusinessContextBuilder,
     CryptoTradingServiceBase,
+    DomainEvent,
     ProcessStep,
     ProcessStepError,
     RequestContext,
     UserServiceBase,
+    command_handler,
+    event_handler,
 )
 
-from .helpers import trading_context
+from .helpers import eventually, trading_context
 
 
 def points(reader: InMemoryMetricReader, name: str, **attributes: str) -> list:
@@ -106,3 +109,40 @@ async def test_errors_are_counted_by_domain(infrastructure, metric_reader):
         **{"service.name": "user-probe", "outcome": "error"},
     )
     assert failed.count == 2
+
+
+class LedgerService(CryptoTradingServiceBase):
+    @command_handler("RecordFill")
+    async def record_fill(self, data: dict, ctx: RequestContext) -> dict:
+        return {"recorded": data["usd"]}
+
+    @event_handler("FillRecorded")
+    async def handle_fill_recorded(self, event: DomainEvent) -> None:
+        async def note(event: DomainEvent, ctx: RequestContext) -> None:
+            self.noted = event.event_id
+
+        await self.handle_domain_event(event, note)
+
+
+async def test_commands_and_event_handling_are_measured(infrastructure, metric_reader):
+    ledger = LedgerService(infrastructure, "ledger-probe")
+    await ledger.start()
+    sender = MetricsService(infrastructure, "sender-probe")
+    context = trading_context()
+    assert await sender.send_command("ledger-probe", "RecordFill", {"usd": 5}, context) == {
+        "recorded": 5
+    }
+    event = await sender.publish_domain_event("FillRecorded", "fill-1", {}, context)
+    await eventually(lambda: getattr(ledger, "noted", None) == event.event_id)
+    await ledger.stop()
+    for name, service, operation in (
+        ("lucent.command.duration", "sender-probe", "RecordFill"),
+        ("lucent.command.handling.duration", "ledger-probe", "RecordFill"),
+        ("lucent.event.handling.duration", "ledger-probe", "FillRecorded"),
+    ):
+        (point,) = points(
+            metric_reader, name, **{"service.name": service, "service.operation": operation}
+        )
+        assert point.count == 1
+        assert point.attributes["business.domain"] == "crypto-trading"
+        assert tuple(point.explicit_bounds) == DURATION_BUCKETS_MS
