@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,18 +18,32 @@ class MissingPathError(FileNotFoundError):
 
 
 def _excluded(relative: str, patterns: Iterable[str]) -> bool:
-    parts = relative.split("/")
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if "/" in pattern:
-            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
-                return True
-        elif any(fnmatch.fnmatch(part, pattern) for part in parts):
+    return _Excluder(tuple(patterns))(relative)
+
+
+class _Excluder:
+    """The exclude patterns compiled once: a pattern with a ``/`` matches the relative path
+    (or a directory above it); one without matches any path component."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        whole, part = [], []
+        for pattern in patterns:
+            pattern = pattern.rstrip("/")
+            if "/" in pattern:
+                whole += [fnmatch.translate(pattern), fnmatch.translate(pattern + "/*")]
+            else:
+                part.append(fnmatch.translate(pattern))
+        self._whole = re.compile("|".join(whole)).match if whole else None
+        self._part = re.compile("|".join(part)).match if part else None
+
+    def __call__(self, relative: str) -> bool:
+        if self._whole is not None and self._whole(relative):
             return True
-    return False
+        part = self._part
+        return part is not None and any(part(item) for item in relative.split("/"))
 
 
-def _git_visible(directory: Path) -> set[Path] | None:
+def _git_visible(directory: Path) -> set[str] | None:
     """Files under ``directory`` that git does not ignore (None outside a work tree)."""
     try:
         out = subprocess.run(
@@ -40,7 +55,8 @@ def _git_visible(directory: Path) -> set[Path] | None:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    return {(directory / name).resolve() for name in out.decode().split("\0") if name}
+    base = os.path.realpath(directory)
+    return {os.path.join(base, name) for name in out.decode().split("\0") if name}
 
 
 def display_path(path: Path) -> str:
@@ -58,9 +74,26 @@ def relative_to_root(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
+def _relative(resolved: str, base: str) -> str:
+    """``relative_to_root`` for a path that is already resolved (no file system calls)."""
+    if resolved.startswith(base) and resolved[len(base) : len(base) + 1] == "/":
+        return resolved[len(base) + 1 :]
+    if resolved == base:
+        return "."
+    return resolved
+
+
+def relative_paths(files: Iterable[Path], base: Path) -> list[str]:
+    """Resolved ``files`` relative to ``base`` (resolved once), as posix strings; paths
+    outside ``base`` stay absolute. The batch form of :func:`display_path`."""
+    base_str = str(base.resolve())
+    return [_relative(str(file), base_str) for file in files]
+
+
 def discover_files(paths: Iterable[Path], settings: Settings, root: Path) -> list[Path]:
     """Sorted, de-duplicated Python files to check."""
-    patterns = (*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude)
+    excluded = _Excluder((*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude))
+    root_str = str(root)
     found: dict[Path, None] = {}
     for given in paths:
         if not given.exists():
@@ -69,21 +102,22 @@ def discover_files(paths: Iterable[Path], settings: Settings, root: Path) -> lis
             found[given.resolve()] = None
             continue
         visible = _git_visible(given)
-        for dirpath, dirnames, filenames in os.walk(given):
-            base = Path(dirpath)
+        top = os.path.realpath(given)
+        for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if not _excluded(relative_to_root(base / d, root), patterns)
-                and not _excluded(d, patterns)
+                if not excluded(_relative(os.path.join(dirpath, d), root_str)) and not excluded(d)
             )
             for name in sorted(filenames):
                 if not name.endswith(".py"):
                     continue
-                file = (base / name).resolve()
+                file = os.path.join(dirpath, name)
                 if visible is not None and file not in visible:
                     continue
-                if _excluded(relative_to_root(file, root), patterns):
+                if os.path.islink(file):
+                    file = os.path.realpath(file)
+                if excluded(_relative(file, root_str)):
                     continue
-                found[file] = None
+                found[Path(file)] = None
     return sorted(found)

@@ -59,16 +59,33 @@ def _fields_of(cls: type) -> tuple[str, ...]:
     return names
 
 
+#: node class -> is it a CSTNode? (``isinstance`` against libcst's ABC-based classes costs
+#: a Python-level ``__instancecheck__`` call; a dict look-up by exact type does not)
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(cls: type) -> bool:
+    known = _IS_NODE.get(cls)
+    if known is None:
+        known = _IS_NODE[cls] = issubclass(cls, cst.CSTNode)
+    return known
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The non-whitespace children of ``node``, in field order."""
+    is_node = _IS_NODE
     for name in _fields_of(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, tuple | list):
+        cls = type(value)
+        if cls is tuple or cls is list:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                known = is_node.get(type(item))
+                if known or (known is None and _is_node(type(item))):
                     yield item
+        else:
+            known = is_node.get(cls)
+            if known or (known is None and _is_node(cls)):
+                yield value
 
 
 def iter_tree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -97,8 +114,10 @@ class Walker:
         stack = self.stack
         visitors = self.visitors
         leavers = self.leavers
+        fields = _FIELDS
         fields_of = _fields_of
-        node_type = cst.CSTNode
+        is_node = _IS_NODE
+        check = _is_node
 
         def walk(node: cst.CSTNode) -> None:
             cls = type(node)
@@ -107,14 +126,21 @@ class Walker:
             if handlers:
                 for handler in handlers:
                     handler(node)
-            for name in fields_of(cls):
+            names = fields.get(cls)
+            if names is None:
+                names = fields_of(cls)
+            for name in names:
                 value = getattr(node, name)
-                if isinstance(value, node_type):
-                    walk(value)
-                elif type(value) is tuple or type(value) is list:
+                kind = type(value)
+                if kind is tuple or kind is list:
                     for item in value:
-                        if isinstance(item, node_type):
+                        known = is_node.get(type(item))
+                        if known or (known is None and check(type(item))):
                             walk(item)
+                else:
+                    known = is_node.get(kind)
+                    if known or (known is None and check(kind)):
+                        walk(value)
             handlers = leavers.get(cls)
             if handlers:
                 for handler in handlers:
