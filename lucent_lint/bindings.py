@@ -13,14 +13,20 @@ nested functions and classes, and only for candidates, so files without them pay
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from .context import dotted_name
+from lucent_runtime.naming import PLACEHOLDER
+
+from .context import dotted_name, string_value
 from .walk import children
 
-__all__ = ["resolve", "string_literals"]
+__all__ = ["format_template", "percent_template", "resolve", "string_literals", "string_templates"]
+
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+_PERCENT_FIELD = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdirf]")
 
 _SCOPES = (cst.FunctionDef, cst.Lambda)
 _UNKNOWN = object()
@@ -67,6 +73,70 @@ def string_literals(
         yield from string_literals(expr.orelse, stack, depth + 1)
     elif isinstance(expr, cst.Name | cst.Attribute):
         yield from string_literals(resolve(expr, stack), stack, depth + 1)
+
+
+def string_templates(
+    expr: cst.BaseExpression | None, stack: Sequence[cst.CSTNode], depth: int = 0
+) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """Like :func:`string_literals`, with the value each literal stands for as a template
+    (:data:`~lucent_runtime.naming.PLACEHOLDER` for what is filled in at run time): also
+    ``"trade-" + trade_id``, ``"trade-%s" % trade_id`` and ``"trade-{}".format(trade_id)``,
+    reported at their literal."""
+    if expr is None or depth > 3:
+        return
+    if isinstance(expr, cst.BinaryOperation):
+        if isinstance(expr.operator, cst.Add):
+            parts = _added(expr)
+            first = parts[0]
+            if isinstance(first, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString):
+                values = [string_value(part) if part is not None else None for part in parts]
+                yield first, "".join(PLACEHOLDER if v is None else v for v in values)
+        elif isinstance(expr.operator, cst.Modulo) and isinstance(expr.left, cst.SimpleString):
+            value = string_value(expr.left)
+            if value is not None:
+                yield expr.left, percent_template(value)
+        return
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "format"
+        and isinstance(expr.func.value, cst.SimpleString)
+    ):
+        value = string_value(expr.func.value)
+        if value is not None:
+            yield expr.func.value, format_template(value)
+        return
+    if isinstance(expr, cst.IfExp):
+        yield from string_templates(expr.body, stack, depth + 1)
+        yield from string_templates(expr.orelse, stack, depth + 1)
+    elif isinstance(expr, cst.Name | cst.Attribute):
+        yield from string_templates(resolve(expr, stack), stack, depth + 1)
+    else:
+        for literal in string_literals(expr, stack, depth):
+            value = string_value(literal)
+            if value is not None:
+                yield literal, value
+
+
+def format_template(value: str) -> str:
+    """``"trade-{}"`` (a ``str.format`` pattern) as a template."""
+    return _FORMAT_FIELD.sub(PLACEHOLDER, value)
+
+
+def percent_template(value: str) -> str:
+    """``"trade-%s"`` (a ``%`` pattern) as a template."""
+    return _PERCENT_FIELD.sub(PLACEHOLDER, value)
+
+
+def _added(expr: cst.BaseExpression) -> list[cst.BaseExpression | None]:
+    """The operands of ``a + b + c``, None for those that are not string literals (the
+    first is kept as it is, for the caller to check)."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        left = _added(expr.left)
+        right = expr.right
+        literal = isinstance(right, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString)
+        return [*left, right if literal else None]
+    return [expr]
 
 
 # -- scopes -----------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 from .api import event_store_append, framework_argument, handler_decorator
-from .bindings import string_literals
-from .context import call_argument, call_name, string_value
+from .bindings import string_templates
+from .context import call_argument, call_name
 from .rule import Rule
 
 if TYPE_CHECKING:
@@ -70,11 +70,8 @@ class NamedArgumentRule(Rule):
 
     # -- checking ------------------------------------------------------------------------------
     def _check(self, parameter: str, argument: cst.BaseExpression | None) -> None:
-        for literal in string_literals(argument, self.ctx.stack):
+        for literal, value in string_templates(argument, self.ctx.stack):
             if id(literal) in self._reported:
-                continue
-            value = string_value(literal)
-            if value is None:
                 continue
             message = self.problem(parameter, value)
             if message is not None:

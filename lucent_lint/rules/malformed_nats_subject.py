@@ -21,6 +21,7 @@ import libcst as cst
 
 from lucent_runtime.naming import PLACEHOLDER, subject_problem
 
+from ..bindings import format_template, percent_template
 from ..context import call_name, dotted_name, string_value
 from ..rule import Rule
 
@@ -44,8 +45,6 @@ _NOT_SUBJECT_CALLS = frozenset(
 _PREFIX_CALLS = frozenset({"startswith", "removeprefix"})
 _SUBJECT_NAME = re.compile(r"subject|topic", re.I)
 _PREFIX_NAME = re.compile(r"prefix|root|namespace|base", re.I)
-_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
-_PERCENT_FIELD = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdirf]")
 
 
 class MalformedNatsSubject(Rule):
@@ -111,14 +110,14 @@ class MalformedNatsSubject(Rule):
                     outer = stack[index - 1]
                 return value, outer, True
             if isinstance(parent.operator, cst.Modulo):
-                return _PERCENT_FIELD.sub(PLACEHOLDER, value), parent, False
+                return percent_template(value), parent, False
             return None, node, False
         if isinstance(parent, cst.BinaryOperation):
             return None, node, False  # the right side of +: not where the subject starts
         if isinstance(parent, cst.Attribute) and parent.attr.value == "format":
             call = stack[index - 2] if index > 1 else None
             outer = call if isinstance(call, cst.Call) else parent
-            return _FORMAT_FIELD.sub(PLACEHOLDER, value), outer, False
+            return format_template(value), outer, False
         return value, node, False
 
 
