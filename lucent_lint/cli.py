@@ -74,6 +74,14 @@ def main() -> None:
     metavar="REF",
     help="Check only files changed since this git ref (and untracked ones).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for parsing (default: all cores).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .lucent_lint_cache/.")
 def check(
     paths: tuple[Path, ...],
     select: str | None,
@@ -88,6 +96,8 @@ def check(
     baseline_file: Path | None,
     write_baseline_file: Path | None,
     changed_since: str | None,
+    jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Check PATHS (default: the current directory); `-` reads one file from stdin."""
     from . import baseline
@@ -110,13 +120,28 @@ def check(
         if use_stdin:
             data = sys.stdin.buffer.read()
             name = stdin_filename or "stdin.py"
-            index = outside_index([], settings, root, exclude=[Path(name)])
+            index = outside_index([], settings, root, exclude=[Path(name)], use_cache=not no_cache)
             run = run_stdin(data, name, settings, root, selection, index)
         elif changed_since is not None:
-            run = run_changed(targets, settings, root, selection, changed_since)
+            run = run_changed(
+                targets, settings, root, selection, changed_since, use_cache=not no_cache
+            )
         else:
-            index = outside_index(targets, settings, root)
-            run = run_check(targets, settings, root, selection, index)
+            from .parallel import default_jobs
+            from .progress import Progress, wanted
+
+            index = outside_index(targets, settings, root, use_cache=not no_cache)
+            bar = Progress(sys.stderr, wanted(sys.stderr, output_format))
+            run = run_check(
+                targets,
+                settings,
+                root,
+                selection,
+                index,
+                jobs=jobs or default_jobs(),
+                use_cache=not no_cache,
+                progress=bar,
+            )
         if write_baseline_file is not None:
             count = baseline.write(write_baseline_file, run, root)
     except (

@@ -6,13 +6,17 @@ import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
-from .discovery import discover_files, display_path, relative_to_root
-from .engine import FileResult, build_index, check_file, check_source, finalize
+from .discovery import discover_files, relative_paths, relative_to_root
+from .engine import FileResult, build_index, check_source, finalize
 from .project import module_name_for
 from .registry import Selection
 from .rule import Finding
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 
 @dataclass
@@ -72,11 +76,40 @@ def run_check(
     root: Path,
     selection: Selection,
     index_results: Sequence[FileResult] = (),
+    *,
+    jobs: int = 1,
+    use_cache: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
+    """Check every file under ``paths``: over ``jobs`` processes, reusing the results
+    cached under ``root`` when ``use_cache`` (see :mod:`lucent_lint.parallel`)."""
+    from .parallel import check_files, complete_index
+
     files = discover_files(paths, settings, root)
-    results = [check_file(path, display_path(path), settings, selection) for path in files]
-    relatives = [relative_to_root(path, root) for path in files]
-    return check_results(results, relatives, settings, selection, index_results)
+    cache = None
+    if use_cache:
+        from .cache import Cache
+
+        cache = Cache.open(root, settings, selection)
+    if progress is not None:
+        progress.start(len(files))
+    checked = check_files(
+        files,
+        relative_paths(files, Path.cwd()),
+        settings,
+        selection,
+        jobs=jobs,
+        cache=cache,
+        advance=progress.advance if progress is not None else None,
+    )
+    if progress is not None:
+        progress.close()
+    if checked.unscanned and any(result.deferred for result in checked.results):
+        complete_index(checked, cache)  # the index is only consulted for deferred findings
+    if cache is not None:
+        cache.save()
+    relatives = relative_paths(files, root)
+    return check_results(checked.results, relatives, settings, selection, index_results)
 
 
 def run_stdin(
