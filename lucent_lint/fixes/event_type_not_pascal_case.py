@@ -1,0 +1,43 @@
+"""LUC302 (unsafe): ``"trade_executed"`` becomes ``"TradeExecuted"``.
+
+Only when the intended name is obvious: the literal's words joined in PascalCase
+(:func:`lucent_runtime.naming.to_pascal_case`, an all-capitals name read as lower case
+words) make a valid event type, past tense included (``"trade_execute"`` is left alone). LUC303 (PascalCase, but not past tense) has
+no fix: which verb form was meant is not obvious.
+
+Unsafe: an event type is a wire name. Stored events, NATS subjects and the handlers of
+other services still use the old one until they are changed too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lucent_runtime.naming import event_type_problem, is_pascal_case, to_pascal_case
+
+from ..rule import Fix
+from . import Fixer
+
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+
+def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:
+    if not isinstance(node, cst.SimpleString):
+        return None
+    value = node.evaluated_value
+    if not isinstance(value, str):
+        return None
+    # SCREAMING_CASE words are words too: "PORTFOLIO_UNCHANGED" -> "PortfolioUnchanged"
+    name = to_pascal_case(value.lower() if value.upper() == value else value)
+    if name == value or not is_pascal_case(name):
+        return None
+    if event_type_problem(name, ctx.settings.extra_past_tense) is not None:
+        return None
+    fixed = node.with_changes(value=f"{node.prefix}{node.quote}{name}{node.quote}")
+    return Fix(replacements={node: fixed})
+
+
+FIXERS = (Fixer("LUC302", "unsafe", "Rename the event type in PascalCase", make_fix),)
