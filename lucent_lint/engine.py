@@ -266,15 +266,11 @@ def analyze(
 
 def _span(module: cst.Module, reports: list[Report]) -> dict[int, positions.Span]:
     spans = positions.spans(module, (r.node for r in reports))
-    for report in reports:
-        if isinstance(report.node, cst.FunctionDef):
-            line, column, end_line, end_column = spans[id(report.node)]
-            spans[id(report.node)] = (
-                line,
-                column + positions.def_keyword_offset(report.node),
-                end_line,
-                end_column,
-            )
+    # once per node: several rules may report the same ``def`` (LUC201 and LUC501)
+    functions = {id(r.node): r.node for r in reports if isinstance(r.node, cst.FunctionDef)}
+    for key, node in functions.items():
+        line, column, end_line, end_column = spans[key]
+        spans[key] = (line, column + positions.def_keyword_offset(node), end_line, end_column)
     return spans
 
 
