@@ -82,6 +82,9 @@ def main() -> None:
     help="Worker processes for parsing (default: all cores).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .lucent_lint_cache/.")
+@click.option("--fix", is_flag=True, help="Fix what can be fixed; report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply fixes marked unsafe.")
+@click.option("--diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
 def check(
     paths: tuple[Path, ...],
     select: str | None,
@@ -98,14 +101,19 @@ def check(
     changed_since: str | None,
     jobs: int | None,
     no_cache: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
 ) -> None:
     """Check PATHS (default: the current directory); `-` reads one file from stdin."""
     from . import baseline
     from .changed import ChangedFilesError, run_changed
+    from .fix import fix_paths, fix_stdin
     from .repo_index import outside_index
     from .run import run_check, run_stdin
 
     use_stdin = paths == (Path("-"),)
+    fixing = None
     targets = [Path(".")] if not paths else [] if use_stdin else list(paths)
     try:
         config_start = [Path(stdin_filename)] if use_stdin and stdin_filename else targets
@@ -113,6 +121,8 @@ def check(
             [p for p in config_start if p.exists()] or [Path.cwd()], config_file
         )
         settings = _override(settings, select, extend_select, ignore)
+        if unsafe_fixes:
+            settings = settings.model_copy(update={"unsafe_fixes": True})
         selection = Selection(settings.select, settings.ignore, settings.extend_select)
         accepted = (
             baseline.load(baseline_file) if baseline_file and not write_baseline_file else None
@@ -121,7 +131,15 @@ def check(
             data = sys.stdin.buffer.read()
             name = stdin_filename or "stdin.py"
             index = outside_index([], settings, root, exclude=[Path(name)], use_cache=not no_cache)
-            run = run_stdin(data, name, settings, root, selection, index)
+            if fix or diff:
+                fixing = fix_stdin(data, name, settings, root, selection, index)
+                run = fixing.run
+            else:
+                run = run_stdin(data, name, settings, root, selection, index)
+        elif fix or diff:
+            index = outside_index(targets, settings, root, use_cache=not no_cache)
+            fixing = fix_paths(targets, settings, root, selection, index, write=not diff)
+            run = fixing.run
         elif changed_since is not None:
             run = run_changed(
                 targets, settings, root, selection, changed_since, use_cache=not no_cache
@@ -163,6 +181,14 @@ def check(
             click.echo(baseline.stale_report(applied.stale, baseline_file), err=True)
     for error in run.errors:
         click.echo(f"lucent-lint: error: {error}", err=True)
+    if fixing is not None and diff:
+        _emit_diff(fixing, output, exit_zero)
+    elif fixing is not None and use_stdin:  # the fixed source out, the report aside
+        sys.stdout.buffer.write(fixing.files[0].output(data))
+        sys.stdout.flush()
+        if output is None:
+            _write(run, output_format, sys.stderr, False, statistics, root)
+            sys.exit(_exit_code(run, exit_zero))
 
     stream_cm = (
         open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
@@ -180,6 +206,31 @@ def check(
     if run.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _exit_code(run, exit_zero: bool) -> int:  # type: ignore[no-untyped-def]
+    if run.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN
+
+
+def _emit_diff(fixing, output: Path | None, exit_zero: bool) -> None:  # type: ignore[no-untyped-def]
+    """``--diff``: the changes ``--fix`` would make, nothing written; exit as a check."""
+    text = fixing.diff()
+    try:
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    if fixing.fixed:
+        noun = "finding" if fixing.fixed == 1 else "findings"
+        click.echo(f"Would fix {fixing.fixed} {noun}.", err=True)
+    sys.exit(_exit_code(fixing.run, exit_zero))
 
 
 def _override(

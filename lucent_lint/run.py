@@ -28,6 +28,8 @@ class RunResult:
     lines: dict[str, dict[int, str]] = field(default_factory=dict)
     #: the checked files, relative to the project root (baselines tell stale entries)
     checked: list[str] = field(default_factory=list)
+    #: findings fixed by ``--fix`` before these were found
+    fixed: int = 0
 
 
 def per_file_ignored(relative: str, settings: Settings) -> frozenset[str]:

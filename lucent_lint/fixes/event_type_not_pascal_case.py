@@ -2,8 +2,9 @@
 
 Only when the intended name is obvious: the literal's words joined in PascalCase
 (:func:`lucent_runtime.naming.to_pascal_case`, an all-capitals name read as lower case
-words) make a valid event type, past tense included (``"trade_execute"`` is left alone). LUC303 (PascalCase, but not past tense) has
-no fix: which verb form was meant is not obvious.
+words) make a valid event type, past tense included (``"trade_execute"`` is left alone).
+LUC303 (PascalCase, but not past tense) has no fix: which verb form was meant is not
+obvious.
 
 Unsafe: an event type is a wire name. Stored events, NATS subjects and the handlers of
 other services still use the old one until they are changed too.

@@ -1,6 +1,7 @@
 """LUC101 (unsafe): a service class gains the base its business contexts call for.
 
-Only a class with no base at all (or only ``object``) is fixed, and only when every
+Only a class with no base at all is fixed (one with bases, even ``object``, is judged
+across files and left to its author), and only when every
 context it builds points the same way: crypto-trading or yield-farming contexts give
 ``CryptoTradingServiceBase``, user-management ones ``UserServiceBase``, other domains
 (``for_domain(...)``) ``LucentServiceBase``. A class that builds none, or a mix, is left
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ..api import builder_chain, crypto_context_start
-from ..context import RUNTIME, call_argument, dotted_name, string_value
+from ..context import RUNTIME, call_argument, string_value
 from ..rule import Fix
 from ..walk import iter_tree
 from . import Fixer
@@ -38,7 +39,7 @@ _BASE_FOR = {
 def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:
     if not isinstance(node, cst.ClassDef) or node.keywords:
         return None
-    if node.bases and [dotted_name(arg.value) for arg in node.bases] != ["object"]:
+    if node.bases:
         return None
     kinds = _context_kinds(node, ctx)
     if len(kinds) != 1:

@@ -37,6 +37,8 @@ def write(run: RunResult, stream: TextIO, options: OutputOptions) -> None:
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             stream.write(f"{count:>5}  {code}  [{RULES[code].slug}]\n")
     total = len(run.findings)
+    if run.fixed:
+        stream.write(f"Fixed {run.fixed} {'finding' if run.fixed == 1 else 'findings'}.\n")
     if total:
         fixable = sum(1 for f in run.findings if f.fixable)
         noun = "finding" if total == 1 else "findings"

@@ -113,7 +113,7 @@ def test_missing_base_through_a_module_alias_and_for_users() -> None:
         import lucent_runtime as lr
 
 
-        class AccountService(object):
+        class AccountService:
             def context(self, user_id):
                 return (
                     lr.BusinessContextBuilder.for_user_management()
