@@ -15,6 +15,7 @@ Connection settings, from the URL first and the environment second:
 
 from __future__ import annotations
 
+import asyncio
 import os
 import ssl
 from collections.abc import Mapping
@@ -36,7 +37,14 @@ _BUS_OPTIONS = frozenset(
     {"max_deliver", "backoff", "ack_wait", "batch", "pull_expires", "deliver_policy"}
 )
 _CONNECT_OPTIONS = frozenset(
-    {"name", "connect_timeout", "max_reconnect_attempts", "reconnect_time_wait", "allow_reconnect"}
+    {
+        "name",
+        "connect_timeout",
+        "initial_connect_timeout",
+        "max_reconnect_attempts",
+        "reconnect_time_wait",
+        "allow_reconnect",
+    }
 )
 
 
@@ -120,11 +128,23 @@ async def connect(url: str, env: Mapping[str, str] | None = None, **extra: Any) 
     options.setdefault("connect_timeout", 5)
     options.update(extra)
 
-    async def _quiet(_err: Exception) -> None:
-        return None  # failures surface as exceptions of the calls that hit them
+    errors: list[Exception] = []
 
+    async def _remember(err: Exception) -> None:
+        # failures surface as exceptions of the calls that hit them; the last one also
+        # explains a first connection that never succeeded
+        errors[:] = [err]
+
+    # nats.connect keeps retrying an unreachable server (max_reconnect_attempts times
+    # reconnect_time_wait, two minutes by default): bound the first connection
+    deadline = float(options.pop("initial_connect_timeout", 10.0))
     try:
-        return await nats.connect(error_cb=_quiet, **options)
+        return await asyncio.wait_for(nats.connect(error_cb=_remember, **options), deadline)
+    except TimeoutError as err:
+        why = f"{type(errors[0]).__name__}: {errors[0]}" if errors else "no answer"
+        raise ConfigurationError(
+            f"cannot connect to NATS at {redact_url(url)} within {deadline:g} s ({why})"
+        ) from err
     except Exception as err:
         raise ConfigurationError(
             f"cannot connect to NATS at {redact_url(url)}: {type(err).__name__}: {err}"
@@ -137,7 +157,8 @@ async def create_nats_backends(url: str, **options: Any) -> tuple[EventStore, Me
     Options: ``env`` (a mapping used instead of ``os.environ``), ``timeout`` (JetStream
     API calls, seconds); for the store ``stream``, ``duplicate_window``; for the bus
     ``max_deliver``, ``backoff``, ``ack_wait``, ``batch``, ``pull_expires``,
-    ``deliver_policy``; for the connection ``name``, ``connect_timeout``,
+    ``deliver_policy``; for the connection ``name``, ``connect_timeout`` (one attempt),
+    ``initial_connect_timeout`` (all first attempts, default 10 s),
     ``max_reconnect_attempts``, ``reconnect_time_wait``, ``allow_reconnect``.
     Both objects share the connection; it closes when both are closed.
     """
