@@ -205,6 +205,8 @@ class JetStreamEventStore(EventStore):
     ) -> list[DomainEvent]:
         subject = _subject(stream_id)
         events = list(events)
+        if not events:
+            return []
         ids = [event.event_id for event in events]
         if len(set(ids)) != len(ids):
             raise ValueError(f"append to {stream_id!r} holds the same event id twice")
@@ -224,8 +226,6 @@ class JetStreamEventStore(EventStore):
                     continue
                 self._heads[subject] = head
                 return await self._stored_or_conflict(stream_id, events, expected_version, head)
-            if not events:
-                return []
             try:
                 seq, duplicate = await self._write(subject, events, head)
             except (_WrongLastSequenceError, _BatchDuplicateError):
@@ -255,7 +255,7 @@ class JetStreamEventStore(EventStore):
         head: _Head,
     ) -> list[DomainEvent]:
         """The stored events when this append already happened, else a conflict."""
-        stored = await self._find_stored(stream_id, events) if events else None
+        stored = await self._find_stored(stream_id, events)
         if stored is not None:
             return stored
         expected = head.version if expected_version is None else expected_version
