@@ -19,6 +19,7 @@ the event ids on the stream and, when they are there, returns the stored events.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -65,6 +66,7 @@ class _BatchDuplicateError(Exception):
     """An atomic batch held an event id the stream already stores."""
 
 
+@functools.lru_cache(maxsize=4096)
 def _subject(stream_id: str) -> str:
     tokens = stream_id.split(".")
     if not stream_id or any(not token or any(c in token for c in "*> \t\r\n") for token in tokens):
