@@ -1,0 +1,111 @@
+"""``--jobs N`` gives exactly the report of ``--jobs 1``, order included, through the pool."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lucent_lint import parallel
+
+from .project import check as run_project
+from .project import make_project, rows
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("parity"), modules=16)
+
+
+def test_pool_gives_the_serial_report(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = run_project(project, jobs=1)
+    used = []
+    real = parallel._check_in_pool
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(
+        parallel, "_check_in_pool", lambda *args: used.append(args[4]) or real(*args)
+    )
+    pooled = run_project(project, jobs=3)
+    assert used == [3]  # the pool really ran
+    assert rows(pooled) == rows(serial)
+    assert pooled.errors == serial.errors
+    assert pooled.lines == serial.lines
+    codes = {f.code for f in serial.findings}
+    # the project exercises findings, syntax errors, decoding errors and cross-file bases
+    assert {"LUC001", "LUC101", "LUC301"} <= codes
+    paths = {Path(f.path).name for f in serial.findings if f.code == "LUC101"}
+    assert "orphan_service.py" in paths and "chained_service.py" not in paths
+
+
+def test_small_runs_do_not_start_a_pool(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("pool started for a small run")
+
+    monkeypatch.setattr(parallel, "_check_in_pool", refuse)
+    run = run_project(project / "lucent_services" / "platform", jobs=4)
+    assert run.findings  # the platform package alone still has its findings
+
+
+def test_a_dying_worker_does_not_lose_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = run_project(project, jobs=1)
+    parent = os.getpid()
+    real = parallel._check_item
+
+    def die_in_worker(item, settings, selection):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent and item.path.endswith("_service.py"):
+            os._exit(3)  # a worker killed mid-run (out of memory, signal)
+        return real(item, settings, selection)
+
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "_check_item", die_in_worker)
+    assert rows(run_project(project, jobs=2)) == rows(serial)
+
+
+def test_chunks_cover_every_file_once_biggest_first() -> None:
+    items = [parallel._Item(i, f"f{i}", f"f{i}", "m", False, size) for i, size in enumerate(
+        [5, 900, 40, 40, 7000, 1, 300, 2500, 80, 60]
+    )]  # fmt: skip
+    chunks = parallel.chunked(items, workers=2)
+    flat = [item.index for chunk in chunks for item in chunk]
+    assert sorted(flat) == list(range(10))
+    assert flat[0] == 4  # the biggest file goes out first
+    assert len(chunks) > 2  # more chunks than workers: the load balances
+
+
+def test_module_names_match_the_per_file_lookup(project: Path) -> None:
+    from lucent_lint.project import module_name_for
+
+    names = parallel.ModuleNames()
+    for path in sorted(project.rglob("*.py")):
+        assert names(path.resolve()) == module_name_for(path)
+
+
+def _cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lucent_lint", "check", ".", "--format", "json", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_command_line_jobs_parity(project: Path) -> None:
+    one = _cli(project, "--jobs", "1", "--no-cache")
+    two = _cli(project, "--jobs", "2", "--no-cache")
+    assert one.returncode == two.returncode == 1, one.stderr
+    assert json.loads(one.stdout) == json.loads(two.stdout)
+    assert one.stdout == two.stdout
+    assert not (project / ".lucent_lint_cache").exists() or not list(
+        (project / ".lucent_lint_cache").glob("results-*")
+    )
+
+
+def test_command_line_rejects_zero_jobs(project: Path) -> None:
+    bad = _cli(project, "--jobs", "0")
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr and "--jobs" in bad.stderr

@@ -1,0 +1,90 @@
+"""The text pre-filter: which files are parsed, and that skipped files still feed the
+repository index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lucent_lint import parallel
+from lucent_lint.config import Settings, settings_from_mapping
+from lucent_lint.engine import check_source, may_contain_service_code
+
+from .project import check, make_project
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("from lucent_runtime import DomainEvent\n", True),
+        ("import lucent_runtime as lr\n", True),
+        ("from lucent_runtime.naming import is_past_tense\n", True),
+        ("class TradingService:\n    pass\n", True),
+        ("class TradingService(Base, metaclass=Meta):\n    pass\n", True),
+        ("    class NestedService:\n        pass\n", True),
+        ("class TradingServiceConfig:\n    pass\n", False),
+        ("class Repository:\n    def service(self):\n        return 1\n", False),
+        ("# a TradingService helper\nx = 'class FooService'\n", False),
+        ("import os\n\n\ndef main() -> None:\n    print(os.getcwd())\n", False),
+        ("", False),
+    ],
+)
+def test_decision(text: str, parsed: bool) -> None:
+    assert may_contain_service_code(text, Settings()) is parsed
+
+
+def test_decision_follows_the_service_class_pattern() -> None:
+    settings = settings_from_mapping({"service-class-pattern": "^Svc"})
+    assert may_contain_service_code("class SvcTrading:\n    pass\n", settings)
+    assert not may_contain_service_code("class TradingService:\n    pass\n", settings)
+
+
+def test_skipped_file_gets_no_findings_and_no_parse() -> None:
+    text = b"class Helper:\n    def run(self):\n        try:\n            pass\n"
+    text += b"        except:\n            pass\n"
+    result = check_source(text, "helper.py", "helper", False, Settings(), _selection())
+    assert result.parsed is False and result.findings == []
+    assert result.classes == {"helper.Helper": []}
+
+
+def _selection():
+    from lucent_lint.registry import Selection
+
+    return Selection(("LUC",), ())
+
+
+def test_run_parses_only_candidates_and_indexes_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "repo", modules=4)
+    parsed: list[str] = []
+    real = parallel._check_item
+
+    def counting(item, settings, selection):  # type: ignore[no-untyped-def]
+        parsed.append(Path(item.path).name)
+        return real(item, settings, selection)
+
+    monkeypatch.setattr(parallel, "_check_item", counting)
+    run = check(project)
+    # helpers (models, repositories, the middle base class) are never parsed ...
+    assert "models.py" not in parsed and "middle.py" not in parsed
+    assert "chained_service.py" in parsed and "base.py" in parsed
+    # ... yet the chain ChainedService -> Middle -> PlatformBase resolves through middle.py
+    flagged = {Path(f.path).name for f in run.findings if f.code == "LUC101"}
+    assert "chained_service.py" not in flagged and "orphan_service.py" in flagged
+
+
+def test_class_scan_is_skipped_when_nothing_waits_for_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.lucent-lint]\n")
+    for index in range(5):
+        (tmp_path / f"helper_{index}.py").write_text(f"class Helper{index}:\n    pass\n")
+    scanned: list[str] = []
+    real = parallel.scan_classes
+    monkeypatch.setattr(
+        parallel, "scan_classes", lambda text, *a: scanned.append(text) or real(text, *a)
+    )
+    assert check(tmp_path).findings == []
+    assert scanned == []
