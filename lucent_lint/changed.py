@@ -96,6 +96,7 @@ def run_changed(
     ref: str,
     *,
     use_cache: bool = True,
+    jobs: int = 1,
 ) -> RunResult:
     """Check the files under ``targets`` changed since ``ref``; every other file of the
     project still feeds the class index (LUC101/LUC102 see the whole repository)."""
@@ -104,4 +105,4 @@ def run_changed(
     selected = [path for path in candidates if path in changed]
     project = project_root(root) or work_tree(root)
     others = index_results(project, settings, selected, use_cache=use_cache)
-    return run_check(selected, settings, root, selection, others)
+    return run_check(selected, settings, root, selection, others, jobs=jobs, use_cache=use_cache)

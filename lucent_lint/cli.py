@@ -141,8 +141,16 @@ def check(
             fixing = fix_paths(targets, settings, root, selection, index, write=not diff)
             run = fixing.run
         elif changed_since is not None:
+            from .parallel import default_jobs
+
             run = run_changed(
-                targets, settings, root, selection, changed_since, use_cache=not no_cache
+                targets,
+                settings,
+                root,
+                selection,
+                changed_since,
+                use_cache=not no_cache,
+                jobs=jobs or default_jobs(),
             )
         else:
             from .parallel import default_jobs

@@ -40,10 +40,10 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return clone
 
 
-def try_repo(hook_repo: Path, work: Path) -> subprocess.CompletedProcess:
+def try_repo(hook_repo: Path, work: Path, hook: str = "lucent-lint") -> subprocess.CompletedProcess:
     return subprocess.run(
         [
-            *(sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "lucent-lint"),
+            *(sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook),
             *("--all-files", "--color", "never"),
         ],
         cwd=work,
@@ -66,11 +66,12 @@ def test_manifest_declares_the_hook() -> None:
     hooks = {
         hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     }
-    hook = hooks["lucent-lint"]
-    assert hook["entry"] == "lucent-lint check"
-    assert hook["language"] == "python"
-    assert hook["types"] == ["python"]
-    assert hook["require_serial"] is True
+    assert hooks["lucent-lint"]["entry"] == "lucent-lint check"
+    assert hooks["lucent-lint-fix"]["entry"] == "lucent-lint check --fix"
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert hook["types"] == ["python"]
+        assert hook["require_serial"] is True
 
 
 def test_hook_fails_on_a_violating_service(hook_repo: Path, tmp_path: Path) -> None:
@@ -89,3 +90,15 @@ def test_hook_passes_a_compliant_service(hook_repo: Path, tmp_path: Path) -> Non
     done = try_repo(hook_repo, work)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Passed" in done.stdout
+
+
+def test_fix_hook_fixes_then_passes(hook_repo: Path, tmp_path: Path) -> None:
+    source = "from lucent_runtime import CryptoTradingServiceBase\n\nLIMIT = 3  # noqa: LUC301\n"
+    work = throwaway(tmp_path / "fixable", {"settings.py": source})
+    first = try_repo(hook_repo, work, "lucent-lint-fix")
+    assert first.returncode != 0, first.stdout
+    assert "files were modified by this hook" in first.stdout
+    assert (work / "settings.py").read_text() == source.replace("  # noqa: LUC301", "")
+    git(work, "add", "-A")
+    second = try_repo(hook_repo, work, "lucent-lint-fix")
+    assert second.returncode == 0, second.stdout + second.stderr
