@@ -321,12 +321,20 @@ def is_event_store(
         return True
     if last in _STORE_CLIENTS:
         return isinstance(expr, cst.Call)
-    if stack and depth < 3 and isinstance(expr, cst.Name | cst.Attribute):
+    if stack and depth < 3 and isinstance(expr, cst.Name | cst.Attribute) and _may_hold(normal):
         value = resolve(expr, stack)
         if isinstance(value, cst.Await):
             value = value.expression
         return value is not None and is_event_store(value, stack, depth + 1)
     return False
+
+
+def _may_hold(normal: str) -> bool:
+    """Names worth following to their value: ``store``, ``es``, ``client``, ``db``...
+    (``events``, ``results`` and other lists are not)."""
+    return normal in ("es", "db") or any(
+        word in normal for word in ("store", "esdb", "kurrent", "client")
+    )
 
 
 def event_store_append(call: cst.Call, stack: Sequence[cst.CSTNode] = ()) -> str | None:

@@ -7,14 +7,16 @@ module level; ``self.x`` / ``cls.x`` in the enclosing class (its body or any met
 ``Events.X`` (and ``EventType.X.value``) in a class defined at module level. A name bound
 more than once, or bound by a parameter, loop, ``with`` or walrus, holds no known value.
 
-No state is kept during the walk: the lookup searches the few enclosing scopes, skipping
-nested functions and classes, and only for candidates, so files without them pay nothing.
+No state is kept during the walk: the first look-up in a scope indexes the names it binds
+(skipping nested functions and classes; cached per scope node), and only candidates look
+anything up, so files without them pay nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import libcst as cst
 
@@ -49,13 +51,13 @@ def resolve(expr: cst.BaseExpression, stack: Sequence[cst.CSTNode]) -> cst.BaseE
         cls = next((n for n in reversed(stack) if isinstance(n, cst.ClassDef)), None)
         if cls is None:
             return None
-        return _single(_class_bindings(cls, attr, owner.value))
+        return _single(_class_index(cls, owner.value).get(attr, []))
     module = stack[0] if stack else None
     if not isinstance(module, cst.Module):
         return None
     for statement in module.body:
         if isinstance(statement, cst.ClassDef) and statement.name.value == owner.value:
-            return _single(_scope_bindings(statement.body, attr))
+            return _single(_scope_index(statement).get(attr, []))
     return None
 
 
@@ -151,35 +153,41 @@ def _single(values: list[object]) -> cst.BaseExpression | None:
 def _resolve_name(name: str, stack: Sequence[cst.CSTNode]) -> cst.BaseExpression | None:
     for node in reversed(stack):
         if isinstance(node, _SCOPES):
-            if _binds_parameter(node.params, name):
-                return None
-            values = _scope_bindings(node.body, name)
+            values = _scope_index(node).get(name)
             if values:
                 return _single(values)
     module = stack[0] if stack else None
     if isinstance(module, cst.Module):
-        return _single(_scope_bindings(module.body, name))
+        return _single(_scope_index(module).get(name, []))
     return None
 
 
-def _binds_parameter(params: cst.Parameters, name: str) -> bool:
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            every.append(star)
-    return any(param.name.value == name for param in every)
-
-
-def _scope_bindings(body: cst.CSTNode | Sequence[cst.CSTNode], name: str) -> list[object]:
-    """Every binding of ``name`` in a scope (not in nested scopes): the assigned value, or
-    an unknown marker for loops, ``with``, augmented assignment, imports, defs."""
-    found: list[object] = []
-    todo: list[cst.CSTNode] = list(body) if isinstance(body, Sequence) else [body]
+@lru_cache(maxsize=512)
+def _scope_index(scope: cst.CSTNode) -> dict[str, list[object]]:
+    """Every name a scope (a module, function, lambda or class body; nested scopes left
+    out) binds, with the values: the assigned value, or an unknown marker for parameters,
+    loops, augmented assignment, imports, defs. Built once per scope (nodes hash by
+    identity), so many look-ups in one function cost one search."""
+    index: dict[str, list[object]] = {}
+    todo: list[cst.CSTNode]
+    if isinstance(scope, cst.FunctionDef | cst.Lambda):
+        params = scope.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            index.setdefault(param.name.value, []).append(_UNKNOWN)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                index.setdefault(star.name.value, []).append(_UNKNOWN)
+        todo = [scope.body]
+    elif isinstance(scope, cst.Module):
+        todo = list(scope.body)
+    elif isinstance(scope, cst.ClassDef):
+        todo = [scope.body]
+    else:
+        return index
     while todo:
         node = todo.pop()
         if isinstance(node, cst.FunctionDef | cst.ClassDef):
-            if node.name.value == name:
-                found.append(_UNKNOWN)
+            index.setdefault(node.name.value, []).append(_UNKNOWN)
             continue  # a nested scope
         if isinstance(
             node, cst.Lambda | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
@@ -187,43 +195,41 @@ def _scope_bindings(body: cst.CSTNode | Sequence[cst.CSTNode], name: str) -> lis
             continue
         if isinstance(node, cst.Assign):
             for target in node.targets:
-                _bind(target.target, name, node.value, found)
+                _bind(target.target, node.value, index)
         elif isinstance(node, cst.AnnAssign):
-            _bind(node.target, name, node.value or _UNKNOWN, found)
+            _bind(node.target, node.value or _UNKNOWN, index)
         elif isinstance(node, cst.AugAssign | cst.NamedExpr | cst.For | cst.CompFor):
-            _bind(node.target, name, _UNKNOWN, found)
+            _bind(node.target, _UNKNOWN, index)
         elif isinstance(node, cst.WithItem):
             # ``with httpx.Client() as client``: clients and sessions enter as themselves
             if node.asname is not None:
-                _bind(node.asname.name, name, node.item, found)
+                _bind(node.asname.name, node.item, index)
             todo.append(node.item)
             continue
         elif isinstance(node, cst.AsName):
-            _bind(node.name, name, _UNKNOWN, found)
-        elif (
-            isinstance(node, cst.ImportAlias)
-            and node.asname is None
-            and (dotted_name(node.name) or "").split(".")[0] == name
-        ):
-            found.append(_UNKNOWN)
+            _bind(node.name, _UNKNOWN, index)
+        elif isinstance(node, cst.ImportAlias) and node.asname is None:
+            head = (dotted_name(node.name) or "").split(".")[0]
+            index.setdefault(head, []).append(_UNKNOWN)
         todo.extend(children(node))
-    return found
+    return index
 
 
-def _bind(target: cst.CSTNode, name: str, value: object, found: list[object]) -> None:
+def _bind(target: cst.CSTNode, value: object, index: dict[str, list[object]]) -> None:
     if isinstance(target, cst.Name):
-        if target.value == name:
-            found.append(value)
+        index.setdefault(target.value, []).append(value)
     elif isinstance(target, cst.Tuple | cst.List):
         for element in target.elements:
-            _bind(element.value, name, _UNKNOWN, found)
+            _bind(element.value, _UNKNOWN, index)
     elif isinstance(target, cst.StarredElement):
-        _bind(target.value, name, _UNKNOWN, found)
+        _bind(target.value, _UNKNOWN, index)
 
 
-def _class_bindings(cls: cst.ClassDef, attr: str, owner: str) -> list[object]:
-    """``attr = v`` in the class body and ``self.attr = v`` in its methods."""
-    found = _scope_bindings(cls.body, attr)
+@lru_cache(maxsize=128)
+def _class_index(cls: cst.ClassDef, owner: str) -> dict[str, list[object]]:
+    """``attr = v`` in the class body and ``self.attr = v`` (``owner.attr``) in its
+    methods, by attribute name."""
+    index = {name: list(values) for name, values in _scope_index(cls).items()}
     for statement in cls.body.body:
         if not isinstance(statement, cst.FunctionDef):
             continue
@@ -232,20 +238,25 @@ def _class_bindings(cls: cst.ClassDef, attr: str, owner: str) -> list[object]:
             node = todo.pop()
             if isinstance(node, cst.Assign):
                 for target in node.targets:
-                    if _is_attribute(target.target, owner, attr):
-                        found.append(node.value)
-            elif isinstance(node, cst.AnnAssign) and _is_attribute(node.target, owner, attr):
-                found.append(node.value or _UNKNOWN)
-            elif isinstance(node, cst.AugAssign) and _is_attribute(node.target, owner, attr):
-                found.append(_UNKNOWN)
+                    _bind_attribute(target.target, owner, node.value, index)
+            elif isinstance(node, cst.AnnAssign):
+                _bind_attribute(node.target, owner, node.value or _UNKNOWN, index)
+            elif isinstance(node, cst.AugAssign):
+                _bind_attribute(node.target, owner, _UNKNOWN, index)
             todo.extend(children(node))
-    return found
+    return index
 
 
-def _is_attribute(target: cst.CSTNode, owner: str, attr: str) -> bool:
+def _bind_attribute(
+    target: cst.CSTNode, owner: str, value: object, index: dict[str, list[object]]
+) -> None:
+    if _is_attribute(target, owner):
+        index.setdefault(target.attr.value, []).append(value)  # type: ignore[attr-defined]
+
+
+def _is_attribute(target: cst.CSTNode, owner: str) -> bool:
     return (
         isinstance(target, cst.Attribute)
-        and target.attr.value == attr
         and isinstance(target.value, cst.Name)
         and target.value.value in ("self", owner)
     )

@@ -80,9 +80,12 @@ class DirectMessagingBypass(Rule):
                 node, f"{'publishes' if method == 'publish' else 'sends'} on NATS directly"
             )
         elif method in _HTTP_VERBS or method in ("request", "stream"):
+            position = 1 if method in ("request", "stream") else 0
+            if not _may_be_url(call_argument(node, position, "url")):
+                return  # data.get("key"), os.environ.get(name, default)...
             client = self._http_client(func.value, 0)
             if client is not None:
-                self._http(node, 1 if method in ("request", "stream") else 0, client)
+                self._http(node, position, client)
 
     # -- NATS -------------------------------------------------------------------------------
     def _is_nats_client(self, expr: cst.BaseExpression, depth: int) -> bool:
@@ -173,6 +176,20 @@ class DirectMessagingBypass(Rule):
 def _plain(expr: cst.BaseExpression) -> bool:
     """A Name or a dotted chain of names (no calls or subscripts in between)."""
     return dotted_name(expr) is not None
+
+
+def _may_be_url(expr: cst.BaseExpression | None) -> bool:
+    """Cheap test before looking at the receiver: a literal that is no URL or path (a
+    dictionary key) rules the call out; names and other expressions may hold one."""
+    if isinstance(expr, cst.SimpleString):
+        value = string_value(expr) or ""
+        return value.startswith("/") or "://" in value
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        if isinstance(first, cst.FormattedStringText):
+            return first.value.startswith("/") or "://" in first.value
+        return True
+    return expr is not None and not isinstance(expr, cst.Integer | cst.Float)
 
 
 def _host(url: str | None) -> str | None:
