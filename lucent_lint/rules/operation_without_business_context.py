@@ -45,6 +45,10 @@ RAW_CLIENTS = frozenset(
 )
 
 
+#: calls whose value may hold a callback for a wrapper: a step, a partial application
+_CALLABLE_HOLDERS = frozenset({"ProcessStep", "partial", "dict"})
+
+
 @dataclass(slots=True)
 class _Method:
     node: cst.FunctionDef
@@ -211,7 +215,10 @@ class OperationWithoutBusinessContext(Rule):
         if method is None:
             return
         value = node.value
-        if not isinstance(value, cst.Name | cst.List | cst.Tuple | cst.Dict | cst.Call):
+        if isinstance(value, cst.Call):
+            if call_name(value) not in _CALLABLE_HOLDERS:
+                return
+        elif not isinstance(value, cst.Name | cst.List | cst.Tuple | cst.Dict):
             return
         refs = _references(value)
         for target in node.targets:
