@@ -78,6 +78,13 @@ class Settings(BaseModel):
             r"^localhost$",
             r"^127\.",
             r"-service\b",
+            # a host name without a dot (a container or compose service: "risk-assessment")
+            r"^[a-z0-9][a-z0-9-]*$",
+            # private IPv4 ranges and the IPv6 loopback
+            r"^10\.",
+            r"^192\.168\.",
+            r"^172\.(1[6-9]|2[0-9]|3[01])\.",
+            r"^::1$",
         ),
         alias="internal-host-patterns",
     )
