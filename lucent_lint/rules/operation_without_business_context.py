@@ -199,7 +199,7 @@ class OperationWithoutBusinessContext(Rule):
             if name == "publish_domain_event":
                 self._work("publishes a domain event")
                 return
-        append = event_store_append(node)
+        append = event_store_append(node, self.ctx.stack)
         if append is not None:
             self._work(f"appends to the event store (`{append}`)")
 
