@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
-from .bindings import resolve
+from .bindings import resolve_scoped
 from .context import call_argument, call_name, dotted_name, string_value
 
 if TYPE_CHECKING:
@@ -322,10 +322,8 @@ def is_event_store(
     if last in _STORE_CLIENTS:
         return isinstance(expr, cst.Call)
     if stack and depth < 3 and isinstance(expr, cst.Name | cst.Attribute) and _may_hold(normal):
-        value = resolve(expr, stack)
-        if isinstance(value, cst.Await):
-            value = value.expression
-        return value is not None and is_event_store(value, stack, depth + 1)
+        found = resolve_scoped(expr, stack)
+        return found is not None and is_event_store(found[0], found[1], depth + 1)
     return False
 
 

@@ -25,7 +25,14 @@ from lucent_runtime.naming import PLACEHOLDER
 from .context import dotted_name, string_value
 from .walk import children
 
-__all__ = ["format_template", "percent_template", "resolve", "string_literals", "string_templates"]
+__all__ = [
+    "format_template",
+    "percent_template",
+    "resolve",
+    "resolve_scoped",
+    "string_literals",
+    "string_templates",
+]
 
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdirf]")
@@ -34,10 +41,20 @@ _SCOPES = (cst.FunctionDef, cst.Lambda)
 _UNKNOWN = object()
 
 
+Scoped = tuple[cst.BaseExpression, tuple[cst.CSTNode, ...]]
+
+
 def resolve(expr: cst.BaseExpression, stack: Sequence[cst.CSTNode]) -> cst.BaseExpression | None:
     """The single value assigned to ``expr`` (a Name or an attribute of ``self``/``cls``/a
     module-level class), as seen from the innermost node of ``stack``; None if unknown.
     ``with X as name`` binds ``name`` to ``X`` (what clients and sessions do)."""
+    found = resolve_scoped(expr, stack)
+    return found[0] if found is not None else None
+
+
+def resolve_scoped(expr: cst.BaseExpression, stack: Sequence[cst.CSTNode]) -> Scoped | None:
+    """Like :func:`resolve`, with the ancestors of the value's own scope (to resolve the
+    names *it* uses: ``self.x = x`` in ``__init__`` is ``__init__``'s ``x``)."""
     if isinstance(expr, cst.Name):
         return _resolve_name(expr.value, stack)
     if not isinstance(expr, cst.Attribute):
@@ -48,16 +65,23 @@ def resolve(expr: cst.BaseExpression, stack: Sequence[cst.CSTNode]) -> cst.BaseE
     if not isinstance(owner, cst.Name):
         return None
     if owner.value in ("self", "cls"):
-        cls = next((n for n in reversed(stack) if isinstance(n, cst.ClassDef)), None)
-        if cls is None:
-            return None
-        return _single(_class_index(cls, owner.value).get(attr, []))
+        for depth in range(len(stack) - 1, -1, -1):
+            cls = stack[depth]
+            if isinstance(cls, cst.ClassDef):
+                entries = _class_index(cls, owner.value).get(attr, [])
+                if len(entries) != 1 or not isinstance(entries[0][0], cst.BaseExpression):
+                    return None
+                value, method = entries[0]
+                scope = (*stack[: depth + 1], method) if method is not None else stack[: depth + 1]
+                return value, tuple(scope)
+        return None
     module = stack[0] if stack else None
     if not isinstance(module, cst.Module):
         return None
     for statement in module.body:
         if isinstance(statement, cst.ClassDef) and statement.name.value == owner.value:
-            return _single(_scope_index(statement).get(attr, []))
+            value = _single(_scope_index(statement).get(attr, []))
+            return (value, (module,)) if value is not None else None
     return None
 
 
@@ -74,7 +98,9 @@ def string_literals(
         yield from string_literals(expr.body, stack, depth + 1)
         yield from string_literals(expr.orelse, stack, depth + 1)
     elif isinstance(expr, cst.Name | cst.Attribute):
-        yield from string_literals(resolve(expr, stack), stack, depth + 1)
+        found = resolve_scoped(expr, stack)
+        if found is not None:
+            yield from string_literals(found[0], found[1], depth + 1)
 
 
 def string_templates(
@@ -112,7 +138,9 @@ def string_templates(
         yield from string_templates(expr.body, stack, depth + 1)
         yield from string_templates(expr.orelse, stack, depth + 1)
     elif isinstance(expr, cst.Name | cst.Attribute):
-        yield from string_templates(resolve(expr, stack), stack, depth + 1)
+        found = resolve_scoped(expr, stack)
+        if found is not None:
+            yield from string_templates(found[0], found[1], depth + 1)
     else:
         for literal in string_literals(expr, stack, depth):
             value = string_value(literal)
@@ -150,15 +178,18 @@ def _single(values: list[object]) -> cst.BaseExpression | None:
     return None
 
 
-def _resolve_name(name: str, stack: Sequence[cst.CSTNode]) -> cst.BaseExpression | None:
-    for node in reversed(stack):
+def _resolve_name(name: str, stack: Sequence[cst.CSTNode]) -> Scoped | None:
+    for depth in range(len(stack) - 1, -1, -1):
+        node = stack[depth]
         if isinstance(node, _SCOPES):
             values = _scope_index(node).get(name)
             if values:
-                return _single(values)
+                value = _single(values)
+                return (value, tuple(stack[: depth + 1])) if value is not None else None
     module = stack[0] if stack else None
     if isinstance(module, cst.Module):
-        return _single(_scope_index(module).get(name, []))
+        value = _single(_scope_index(module).get(name, []))
+        return (value, (module,)) if value is not None else None
     return None
 
 
@@ -226,10 +257,14 @@ def _bind(target: cst.CSTNode, value: object, index: dict[str, list[object]]) ->
 
 
 @lru_cache(maxsize=128)
-def _class_index(cls: cst.ClassDef, owner: str) -> dict[str, list[object]]:
+def _class_index(
+    cls: cst.ClassDef, owner: str
+) -> dict[str, list[tuple[object, cst.FunctionDef | None]]]:
     """``attr = v`` in the class body and ``self.attr = v`` (``owner.attr``) in its
-    methods, by attribute name."""
-    index = {name: list(values) for name, values in _scope_index(cls).items()}
+    methods, by attribute name, each with the method it is in (None for the body)."""
+    index: dict[str, list[tuple[object, cst.FunctionDef | None]]] = {
+        name: [(value, None) for value in values] for name, values in _scope_index(cls).items()
+    }
     for statement in cls.body.body:
         if not isinstance(statement, cst.FunctionDef):
             continue
@@ -237,21 +272,19 @@ def _class_index(cls: cst.ClassDef, owner: str) -> dict[str, list[object]]:
         while todo:
             node = todo.pop()
             if isinstance(node, cst.Assign):
-                for target in node.targets:
-                    _bind_attribute(target.target, owner, node.value, index)
+                values = [(target.target, node.value) for target in node.targets]
             elif isinstance(node, cst.AnnAssign):
-                _bind_attribute(node.target, owner, node.value or _UNKNOWN, index)
+                values = [(node.target, node.value or _UNKNOWN)]
             elif isinstance(node, cst.AugAssign):
-                _bind_attribute(node.target, owner, _UNKNOWN, index)
+                values = [(node.target, _UNKNOWN)]
+            else:
+                values = []
+            for target, value in values:
+                if _is_attribute(target, owner):
+                    name = target.attr.value  # type: ignore[attr-defined]
+                    index.setdefault(name, []).append((value, statement))
             todo.extend(children(node))
     return index
-
-
-def _bind_attribute(
-    target: cst.CSTNode, owner: str, value: object, index: dict[str, list[object]]
-) -> None:
-    if _is_attribute(target, owner):
-        index.setdefault(target.attr.value, []).append(value)  # type: ignore[attr-defined]
 
 
 def _is_attribute(target: cst.CSTNode, owner: str) -> bool:

@@ -13,12 +13,13 @@ the messaging and is exempt.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import libcst as cst
 
 from lucent_runtime.naming import PLACEHOLDER
 
-from ..bindings import resolve, string_literals
+from ..bindings import resolve_scoped, string_literals
 from ..context import call_argument, call_name, dotted_name, string_value
 from ..rule import Rule
 
@@ -75,7 +76,8 @@ class DirectMessagingBypass(Rule):
         if not isinstance(func, cst.Attribute):
             return
         method = func.attr.value
-        if method in _NATS_METHODS and self._is_nats_client(func.value, 0):
+        stack = self.ctx.stack
+        if method in _NATS_METHODS and self._is_nats_client(func.value, stack, 0):
             self._report(
                 node, f"{'publishes' if method == 'publish' else 'sends'} on NATS directly"
             )
@@ -83,14 +85,16 @@ class DirectMessagingBypass(Rule):
             position = 1 if method in ("request", "stream") else 0
             if not _may_be_url(call_argument(node, position, "url")):
                 return  # data.get("key"), os.environ.get(name, default)...
-            client = self._http_client(func.value, 0)
+            client = self._http_client(func.value, stack, 0)
             if client is not None:
-                self._http(node, position, client)
+                self._http(node, position, *client)
 
     # -- NATS -------------------------------------------------------------------------------
-    def _is_nats_client(self, expr: cst.BaseExpression, depth: int) -> bool:
+    def _is_nats_client(
+        self, expr: cst.BaseExpression, stack: Sequence[cst.CSTNode], depth: int
+    ) -> bool:
         if isinstance(expr, cst.Await):
-            return self._is_nats_client(expr.expression, depth)
+            return self._is_nats_client(expr.expression, stack, depth)
         if isinstance(expr, cst.Call):
             if call_name(expr) == "jetstream":
                 return True
@@ -107,33 +111,42 @@ class DirectMessagingBypass(Rule):
             return True
         if depth >= 3:
             return False
-        value = resolve(expr, self.ctx.stack)
-        return value is not None and self._is_nats_client(value, depth + 1)
+        found = resolve_scoped(expr, stack)
+        return found is not None and self._is_nats_client(found[0], found[1], depth + 1)
 
     # -- HTTP -------------------------------------------------------------------------------
-    def _http_client(self, expr: cst.BaseExpression, depth: int) -> cst.BaseExpression | None:
+    def _http_client(
+        self, expr: cst.BaseExpression, stack: Sequence[cst.CSTNode], depth: int
+    ) -> tuple[cst.BaseExpression, Sequence[cst.CSTNode]] | None:
         """The receiver of an HTTP method when it is a client or session: its constructor
-        call when known (for its ``base_url``), else the receiver itself."""
+        call when known (for its ``base_url``), else the receiver itself; with the
+        ancestors of its scope."""
         if isinstance(expr, cst.Await):
-            return self._http_client(expr.expression, depth)
+            return self._http_client(expr.expression, stack, depth)
         if isinstance(expr, cst.Call):
             qualified = self.ctx.qualified_name(expr.func) if _plain(expr.func) else None
-            return expr if qualified in _HTTP_CLIENTS else None
+            return (expr, stack) if qualified in _HTTP_CLIENTS else None
         dotted = dotted_name(expr)
         if dotted is None:
             return None
         if depth < 3:
-            value = resolve(expr, self.ctx.stack)
-            if value is not None:
-                return self._http_client(value, depth + 1)
+            found = resolve_scoped(expr, stack)
+            if found is not None:
+                return self._http_client(found[0], found[1], depth + 1)
         if dotted in ("requests", "httpx") or _CLIENT_NAME.search(dotted.rpartition(".")[2]):
-            return expr
+            return expr, stack
         return None
 
-    def _http(self, call: cst.Call, position: int, client: cst.BaseExpression | None) -> None:
-        url = self._string(call_argument(call, position, "url"))
+    def _http(
+        self,
+        call: cst.Call,
+        position: int,
+        client: cst.BaseExpression | None,
+        client_stack: Sequence[cst.CSTNode] = (),
+    ) -> None:
+        url = self._string(call_argument(call, position, "url"), self.ctx.stack)
         if (url is None or not _HOST.match(url)) and isinstance(client, cst.Call):
-            base = self._string(call_argument(client, -1, "base_url"))
+            base = self._string(call_argument(client, -1, "base_url"), client_stack)
             if base is not None:
                 url = base + (url or "")
         host = _host(url)
@@ -144,7 +157,7 @@ class DirectMessagingBypass(Rule):
                 self._report(call, f"calls the internal host {host!r} over HTTP")
                 return
 
-    def _string(self, expr: cst.BaseExpression | None) -> str | None:
+    def _string(self, expr: cst.BaseExpression | None, stack: Sequence[cst.CSTNode]) -> str | None:
         """The value of a URL expression: a literal, an f-string (its fields filled in from
         names assigned literals where possible), ``a + b``, or a name assigned one."""
         if expr is None:
@@ -155,18 +168,17 @@ class DirectMessagingBypass(Rule):
                 if isinstance(part, cst.FormattedStringText):
                     out.append(part.value)
                 else:
-                    out.append(self._string(part.expression) or PLACEHOLDER)
+                    out.append(self._string(part.expression, stack) or PLACEHOLDER)
             return "".join(out)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            left = self._string(expr.left)
-            return None if left is None else left + (self._string(expr.right) or PLACEHOLDER)
-        literals = list(string_literals(expr, self.ctx.stack))
-        if len(literals) == 1:
-            literal = literals[0]
-            if isinstance(literal, cst.FormattedString) and literal is not expr:
-                return self._string(literal)
-            return string_value(literal)
-        return None
+            left = self._string(expr.left, stack)
+            right = self._string(expr.right, stack)
+            return None if left is None else left + (right or PLACEHOLDER)
+        if isinstance(expr, cst.Name | cst.Attribute):
+            found = resolve_scoped(expr, stack)
+            return self._string(found[0], found[1]) if found is not None else None
+        literals = list(string_literals(expr, stack))
+        return string_value(literals[0]) if len(literals) == 1 else None
 
     def _report(self, call: cst.Call, what: str) -> None:
         shown = dotted_name(call.func) or call_name(call) or "call"

@@ -92,3 +92,27 @@ def test_only_service_code_is_checked() -> None:
         """
     )
     assert pairs(_lint(source)) == [(9, "LUC305")]
+
+
+def test_attribute_values_resolve_in_their_own_scope() -> None:
+    source = dedent(
+        """\
+        from lucent_runtime import CryptoTradingServiceBase
+
+        TARGET = "Risk_Assessment"
+
+
+        class YieldService(CryptoTradingServiceBase):
+            def __init__(self, infrastructure, target):
+                super().__init__(infrastructure, "yield-farming")
+                self.target = target
+                self.fallback = TARGET
+
+            async def assess(self, ctx):
+                target = "risk_assessment"
+                await self.send_command(self.target, "AssessYieldRisk", {}, ctx.business_context)
+                await self.send_command(self.fallback, "AssessYieldRisk", {}, ctx.business_context)
+        """
+    )
+    # self.target is __init__'s parameter, not assess's local; self.fallback is TARGET
+    assert pairs(_lint(source)) == [(3, "LUC306")]
