@@ -1,0 +1,277 @@
+"""Time lucent-lint against the parse floor and other linters, on the same files.
+
+    python benchmarks/bench.py [--quick] [--corpus services|django|all] [--repeat N]
+
+Corpora (prepared once under ``benchmarks/.data/``, which git ignores):
+
+- ``services``: a generated repository of 1,000 Lucent service modules in the standard's
+  style (``benchmarks/generate_services.py``, deterministic);
+- ``django``: the django 5.2 wheel from the package index (``pip download``), unpacked.
+
+Each corpus gets its own ``pyproject.toml`` and ``git init`` so that no configuration or
+``.gitignore`` of an enclosing checkout applies. Every command runs in a fresh process
+(wall time, median of ``--repeat`` runs; peak RSS of the largest process it started):
+
+- lucent-lint cold (``--no-cache --jobs 2``) and warm (cache filled, nothing changed);
+- the libcst parse floor (``parse_module`` of every file over 2 processes) and
+  ``ast.parse`` of every file in one process (``benchmarks/floor.py``);
+- flake8 ``--jobs 2``, ruff (``--no-cache``), fixit ``lint`` (the ``bench`` extra).
+
+``--quick`` runs each command once and skips fixit (minutes per corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+PY = sys.executable
+JOBS = "2"
+DJANGO = "django==5.2.*"
+
+# Runs a command in a fresh process and reports its wall time and the peak RSS of the
+# largest process among its descendants (RUSAGE_CHILDREN after it has been reaped).
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "rc": done.returncode,
+                  "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "stdout": done.stdout.decode(errors="replace")[-300:],
+                  "stderr": done.stderr.decode(errors="replace")[-600:]}))
+"""
+
+
+@dataclass
+class Measure:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    rss_kb: int = 0
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds) if self.seconds else float("nan")
+
+
+def run_once(command: list[str], cwd: Path, ok: tuple[int, ...] = (0, 1)) -> dict:
+    out = subprocess.run(
+        [PY, "-c", _WRAPPER, str(cwd), *command], capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout)
+    if result["rc"] not in ok:
+        raise SystemExit(
+            f"benchmark command failed ({result['rc']}): {' '.join(command)}\n{result['stderr']}"
+        )
+    return result
+
+
+def measure(name: str, command: list[str], cwd: Path, repeat: int, **kw: object) -> Measure:
+    out = Measure(name)
+    for _ in range(repeat):
+        result = run_once(command, cwd, **kw)  # type: ignore[arg-type]
+        out.seconds.append(result["seconds"])
+        out.rss_kb = max(out.rss_kb, result["rss_kb"])
+    print(f"  {name:<34} {out.median:8.2f} s  {out.rss_kb / 1024:6.0f} MB", flush=True)
+    return out
+
+
+# -- corpora -----------------------------------------------------------------------------------
+
+_PYPROJECT = '[project]\nname = "corpus"\nversion = "0"\n\n[tool.lucent-lint]\n\n[tool.ruff]\n'
+_PYPROJECT += "\n[tool.fixit]\nroot = true\n"
+
+
+def _isolate(root: Path) -> None:
+    (root / "pyproject.toml").write_text(_PYPROJECT)
+    if not (root / ".git").exists():
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+
+def prepare_services(modules: int) -> Path:
+    root = DATA / f"services-{modules}"
+    if not (root / "pyproject.toml").exists():
+        sys.path.insert(0, str(HERE))
+        from generate_services import generate
+
+        counts = generate(root, modules=modules)
+        print(f"generated {root.name}: {counts}")
+        _isolate(root)
+    return root
+
+
+def prepare_django() -> Path:
+    root = DATA / "django-5.2"
+    if (root / "pyproject.toml").exists():
+        return root
+    wheels = DATA / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            PY,
+            "-m",
+            "pip",
+            "download",
+            DJANGO,
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(wheels),
+        ],
+        check=True,
+    )
+    (wheel,) = sorted(wheels.glob("Django-5.2*.whl")) or sorted(wheels.glob("django-5.2*.whl"))
+    if root.exists():
+        shutil.rmtree(root)
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(root)
+    _isolate(root)
+    return root
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def _fingerprint() -> str:
+    sys.path.insert(0, str(HERE.parent))
+    from lucent_lint.cache import build_fingerprint
+
+    return build_fingerprint()
+
+
+def bench_corpus(root: Path, repeat: int, fixit: bool) -> dict[str, Measure]:
+    sys.path.insert(0, str(HERE))
+    from floor import python_files
+
+    files = python_files(root)
+    lines = sum(Path(f).read_bytes().count(b"\n") for f in files)
+    print(f"\n{root.name}: {len(files)} files, {lines:,} lines")
+    lint = [PY, "-m", "lucent_lint", "check", ".", "--exit-zero", "--jobs", JOBS]
+    shutil.rmtree(root / ".lucent_lint_cache", ignore_errors=True)
+    out: dict[str, Measure] = {}
+    out["cold"] = measure("lucent-lint cold (--no-cache)", [*lint, "--no-cache"], root, repeat)
+    for _attempt in range(3):
+        before = _fingerprint()
+        run_once(lint, root)  # fills the cache
+        warm = measure("lucent-lint warm (cache)", lint, root, repeat)
+        if _fingerprint() == before:
+            break
+        print("  (lucent-lint's sources changed during the warm runs: measuring again)")
+    out["warm"] = warm
+    out["floor"] = measure(
+        "libcst parse_module, 2 processes",
+        [PY, str(HERE / "floor.py"), "libcst", ".", "--jobs", JOBS],
+        root,
+        repeat,
+    )
+    out["ast"] = measure(
+        "ast.parse, 1 process", [PY, str(HERE / "floor.py"), "ast", "."], root, repeat
+    )
+    out["flake8"] = measure(
+        "flake8 --jobs 2", [PY, "-m", "flake8", "--jobs", JOBS, "--exit-zero", "."], root, repeat
+    )
+    from ruff.__main__ import find_ruff_bin
+
+    out["ruff"] = measure(
+        "ruff check --no-cache",
+        [find_ruff_bin(), "check", "--no-cache", "--exit-zero", "-q", "."],
+        root,
+        repeat,
+    )
+    if fixit:
+        # slow: one run; fixit exits 1 when it reports anything
+        out["fixit"] = measure("fixit lint", [PY, "-m", "fixit", "lint", "."], root, 1)
+    return out
+
+
+def _ratio(a: Measure | None, b: Measure | None) -> float:
+    if a is None or b is None or not a.seconds or not b.seconds:
+        return float("nan")
+    return a.median / b.median
+
+
+def report(results: dict[str, dict[str, Measure]]) -> list[tuple[str, bool]]:
+    names = [
+        ("cold", "lucent-lint, cold (`--no-cache --jobs 2`)"),
+        ("warm", "lucent-lint, warm (cache, nothing changed)"),
+        ("floor", "libcst `parse_module` alone, 2 processes"),
+        ("ast", "`ast.parse` alone, 1 process"),
+        ("flake8", "flake8 `--jobs 2`"),
+        ("ruff", "ruff `--no-cache`"),
+        ("fixit", "fixit `lint`"),
+    ]
+    corpora = list(results)
+    head = "| tool | " + " | ".join(f"{c} s | x lucent-lint cold" for c in corpora) + " |"
+    print("\n" + head)
+    print("|---|" + "---:|---:|" * len(corpora))
+    for key, label in names:
+        cells = []
+        for corpus in corpora:
+            m = results[corpus].get(key)
+            if m is None:
+                cells += ["—", "—"]
+            else:
+                cells += [f"{m.median:.2f}", f"{_ratio(m, results[corpus]['cold']):.2f}"]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    checks: list[tuple[str, bool]] = []
+    services = results.get("services")
+    django = results.get("django")
+    if services:
+        cold = services["cold"]
+        checks.append(("services: cold <= 1.3x the libcst parse floor",
+                       _ratio(cold, services["floor"]) <= 1.3))  # fmt: skip
+        checks.append(("services: cold faster than flake8 --jobs 2",
+                       _ratio(cold, services["flake8"]) < 1))  # fmt: skip
+        checks.append(("services: warm <= 0.1x cold", _ratio(services["warm"], cold) <= 0.1))
+        checks.append((f"services: peak RSS {cold.rss_kb / 1024:.0f} MB < 300 MB",
+                       cold.rss_kb < 300 * 1024))  # fmt: skip
+    if django:
+        checks.append(("django: cold <= 2x ruff", _ratio(django["cold"], django["ruff"]) <= 2))
+    for corpus, measures in results.items():
+        if "fixit" in measures:
+            speedup = _ratio(measures["fixit"], measures["cold"])
+            checks.append((f"{corpus}: {speedup:.0f}x faster than fixit (>= 25x)", speedup >= 25))
+    print()
+    for text, passed in checks:
+        print(f"{'PASS' if passed else 'MISS'}  {text}")
+    return checks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one run each, no fixit")
+    parser.add_argument("--corpus", choices=["services", "django", "all"], default="all")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command (median)")
+    parser.add_argument("--modules", type=int, default=1000, help="generated service modules")
+    parser.add_argument("--skip-fixit", action="store_true")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else args.repeat
+    fixit = not (args.quick or args.skip_fixit)
+    load = os.getloadavg()
+    print(f"{os.cpu_count()} cores; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    roots = {}
+    if args.corpus in ("services", "all"):
+        roots["services"] = prepare_services(args.modules)
+    if args.corpus in ("django", "all"):
+        roots["django"] = prepare_django()
+    results = {name: bench_corpus(root, repeat, fixit) for name, root in roots.items()}
+    load = os.getloadavg()
+    print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    checks = report(results)
+    sys.exit(0 if all(passed for _, passed in checks) else 1)
+
+
+if __name__ == "__main__":
+    main()
