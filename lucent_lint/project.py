@@ -148,6 +148,7 @@ def scan_classes(text: str, module: str, is_package: bool) -> dict[str, list[str
             base = ".".join(parts)
             source = f"{base}.{source}" if base and source else (base or source)
         top_level = not text[match.start() : match.end()].startswith((" ", "\t"))
+        names = re.sub(r"#[^\n]*", "", names)
         for item in _split_top(names.strip("()").replace("\n", " ")):
             name, _, alias = item.partition(" as ")
             local = (alias or name).strip()

@@ -13,6 +13,7 @@ import pytest
 
 from lucent_lint.config import Settings, settings_from_mapping
 from lucent_lint.engine import check_file
+from lucent_lint.project import scan_classes
 from lucent_lint.registry import Selection
 from lucent_lint.run import run_check
 
@@ -307,3 +308,30 @@ def test_decorated_service_is_reported_at_the_class_keyword(tmp_path: Path) -> N
         },
     )
     assert check(tmp_path) == [("deco.py", 7, 1, "LUC101"), ("deco.py", 12, 1, "LUC101")]
+
+
+def test_text_scan_reads_parenthesised_imports_with_comments() -> None:
+    text = textwrap.dedent(
+        """
+        from .base import (
+            TradingBase,  # the project's trading base
+            UserBase as Users,
+        )
+        import platform_sdk.bases as sdk
+
+
+        class Ledger(TradingBase, metaclass=Meta):
+            pass
+
+
+        class Accounts(Users, sdk.Base[int]):
+            class Nested(Users):
+                pass
+        """
+    )
+    assert scan_classes(text, "pkg.mod", False) == {
+        "pkg.mod.TradingBase": ["pkg.base.TradingBase"],
+        "pkg.mod.Users": ["pkg.base.UserBase"],
+        "pkg.mod.Ledger": ["pkg.base.TradingBase"],
+        "pkg.mod.Accounts": ["pkg.base.UserBase", "platform_sdk.bases.Base"],
+    }
