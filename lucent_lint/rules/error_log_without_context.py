@@ -36,8 +36,13 @@ class ErrorLogWithoutContext(Rule):
         if any(arg.star for arg in node.args):
             return  # ``*args`` / ``**fields``: what they hold cannot be seen
         caught = caught_names(stack)
-        has_error = method == "exception" or _passes_error(node, caught)
-        has_fields = _passes_fields(node, caught, self._scopes())
+        scopes = self._scopes()
+        has_fields = _passes_fields(node, caught, scopes)
+        has_error = (
+            method == "exception"
+            or _passes_error(node, caught)
+            or _error_after_fields(node, caught, scopes)
+        )
         if has_error and has_fields:
             return
         if not has_error and not has_fields:
@@ -66,6 +71,15 @@ def _passes_error(call: cst.Call, caught: set[str]) -> bool:
         if isinstance(arg.value, cst.Name) and arg.value.value in caught:
             return True
     return False
+
+
+def _error_after_fields(
+    call: cst.Call, caught: set[str], scopes: list[cst.FunctionDef | cst.Lambda]
+) -> bool:
+    """The runtime's ``error(message, fields, error)``: a third positional argument after
+    a mapping of fields is the error, whatever it is called."""
+    positional = [arg.value for arg in call.args if arg.keyword is None]
+    return len(positional) >= 3 and _is_mapping(positional[1], caught, scopes)
 
 
 def _passes_fields(

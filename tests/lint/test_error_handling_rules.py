@@ -97,3 +97,26 @@ class QuoteService(CryptoTradingServiceBase):
             raise
 """
     assert [f for f in lint_text(source) if f.code == "LUC603"] == []
+
+
+def test_runtime_logger_shape_passes_the_error_in_third_position() -> None:
+    source = """
+from lucent_runtime import CryptoTradingServiceBase
+
+
+class TradeError(Exception):
+    pass
+
+
+class TradingService(CryptoTradingServiceBase):
+    async def settle(self, trade_id, fields):
+        try:
+            return await self.fetch(trade_id)
+        except Exception as exc:
+            failure = TradeError(trade_id)
+            self.logger.error("settlement failed", {"trade_id": trade_id}, failure)
+            self.logger.error("settlement failed", fields, failure)
+            self.logger.error("settlement failed %s", trade_id, failure)
+            raise failure from exc
+"""
+    assert [(f.line, f.code) for f in lint_text(source)] == [(17, "LUC603")]
