@@ -25,28 +25,16 @@ from .service_must_extend_base import class_bases, direct_runtime_base
 #: attributes of ``self`` (leading underscores ignored) and local names that hold the
 #: infrastructure or a raw messaging / event-store client
 RAW_CLIENTS = frozenset(
-    {
-        "infrastructure",
-        "infra",
-        "nc",
-        "nats",
-        "nats_client",
-        "nats_conn",
-        "nats_connection",
-        "js",
-        "jetstream",
-        "event_store",
-        "eventstore",
-        "event_bus",
-        "bus",
-        "message_bus",
-        "broker",
-    }
+    {"infrastructure", "infra", "nc", "js", "event_bus", "bus", "message_bus", "broker"}
 )
 
 
 #: calls whose value may hold a callback for a wrapper: a step, a partial application
 _CALLABLE_HOLDERS = frozenset({"ProcessStep", "partial", "dict"})
+
+
+#: a name containing one of these holds a raw NATS or event-store client
+_RAW_CLIENT_PARTS = ("nats", "jetstream", "event_store", "eventstore", "esdb", "kurrent")
 
 
 @dataclass(slots=True)
@@ -99,7 +87,14 @@ def raw_client_call(expr: cst.BaseExpression) -> str | None:
             return None
     elif len(parts) < 2:
         return None
-    return dotted if parts[0].lstrip("_").lower() in RAW_CLIENTS else None
+    return dotted if is_raw_client(parts[0]) else None
+
+
+def is_raw_client(name: str) -> bool:
+    """``infrastructure``, ``_nc``, ``nats_client``, ``jetstream``, ``event_store_client``,
+    ``esdb``... (see :data:`RAW_CLIENTS`)."""
+    name = name.lstrip("_").lower()
+    return name in RAW_CLIENTS or any(part in name for part in _RAW_CLIENT_PARTS)
 
 
 class OperationWithoutBusinessContext(Rule):

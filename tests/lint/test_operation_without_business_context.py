@@ -127,5 +127,11 @@ class TradeService(CryptoTradingServiceBase):
 
     async def price(self, pair):
         return await self.exchange_client.fetch_ticker(pair)
+
+    async def replay(self, trade_id):
+        return await self._event_store_client.read_stream(f"trade-{trade_id}")
+
+    async def ping(self):
+        return await self._nats_client.flush()
 """
-    assert found(body) == [(10, 11)]
+    assert found(body) == [(10, 11), (17, 11), (20, 11)]
