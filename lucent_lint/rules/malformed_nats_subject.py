@@ -6,9 +6,10 @@ host names and configuration keys start that way too. A string is judged as a su
 it is used as one (the subject of a ``publish``/``request``/``subscribe`` call, a
 ``subject=``/``subjects=`` argument, a value assigned to a name or attribute containing
 ``subject`` or ``topic``), or when its second token says it means to be one (``events``,
-``commands``, ``dlq`` or a near miss such as ``event``, ``cmd``, ``domain``). Docstrings,
-strings with spaces and arguments of logger, import, mock and configuration look-ups are
-never subjects. A string that is only the start of a subject (the left side of ``+``, a
+``commands``, ``dlq`` or a near miss such as ``event``, ``cmd``, ``domain``) and its last
+token is not a metric's (``lucent.command.duration``). Docstrings, strings with spaces and
+arguments of logger, import, mock, configuration, metric and span calls are never
+subjects. A string that is only the start of a subject (the left side of ``+``, a
 ``startswith`` argument, a name containing ``prefix``, or one ending in ``.``) only needs
 to be a possible start of one.
 """
@@ -40,7 +41,16 @@ _SUBJECT_KEYWORDS = frozenset(
 #: calls whose string arguments are names of other things (loggers, modules, settings)
 _NOT_SUBJECT_CALLS = frozenset(
     """getLogger get_logger import_module __import__ patch object getenv get getint getfloat
-    getboolean find_spec entry_points files""".split()
+    getboolean find_spec entry_points files create_histogram create_counter
+    create_up_down_counter create_gauge create_observable_counter create_observable_gauge
+    create_observable_up_down_counter start_as_current_span start_span get_tracer
+    get_meter""".split()
+)
+#: last tokens of metric names (``lucent.command.duration``): not subjects
+_METRIC_WORDS = frozenset(
+    """duration durations count counter total seconds ms millis milliseconds latency errors
+    size bytes rate time histogram gauge ratio usage utilization inflight pending lag
+    depth""".split()
 )
 _PREFIX_CALLS = frozenset({"startswith", "removeprefix"})
 _SUBJECT_NAME = re.compile(r"subject|topic", re.I)
@@ -82,7 +92,10 @@ class MalformedNatsSubject(Rule):
         if used_as == "other":
             return
         prefix = prefix or used_as == "prefix" or template.endswith(".")
-        if used_as != "subject" and template.split(".")[1] not in _SUBJECT_KINDS:
+        tokens = template.split(".")
+        if used_as != "subject" and (
+            tokens[1] not in _SUBJECT_KINDS or tokens[-1].lower() in _METRIC_WORDS
+        ):
             return
         checked = template.rstrip(".") + ".>" if prefix else template
         problem = subject_problem(checked, self.ctx.settings.extra_past_tense)

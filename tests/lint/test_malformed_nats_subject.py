@@ -57,6 +57,9 @@ def test_concatenated_literal_is_one_subject_reported_at_its_start() -> None:
         'PREFIX = "lucent.events.domain"',
         'ok = "lucent.events.domain.%s.%s" % ("crypto_trading", "TradeExecuted")',
         'ok = "lucent.commands.{}.{}".format("risk_assessment", "AssessYieldRisk")',
+        'METRICS = [("lucent.command.duration", "Command round trip")]',
+        "from opentelemetry import metrics\n"
+        'h = metrics.get_meter("x").create_counter("lucent.events.domain.published")',
     ],
 )
 def test_not_subjects_or_well_formed(line: str) -> None:
