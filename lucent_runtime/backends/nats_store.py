@@ -47,6 +47,7 @@ _WRONG_LAST_SEQUENCE = 10071
 _BATCH_DUPLICATE_ID = 10201
 _READ_BATCH = 256
 _WRITE_RETRIES = 32
+_CACHED_HEADS = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +227,7 @@ class JetStreamEventStore(EventStore):
                 if not fresh:
                     head, fresh = await self._head(subject), True
                     continue
-                self._heads[subject] = head
+                self._remember(subject, head)
                 return await self._stored_or_conflict(stream_id, events, expected_version, head)
             try:
                 seq, duplicate = await self._write(subject, events, head)
@@ -245,9 +246,17 @@ class JetStreamEventStore(EventStore):
                 DomainEvent.stored(event, stream_id, head.version + index)
                 for index, event in enumerate(events, start=1)
             ]
-            self._heads[subject] = _Head(seq, stored[-1].version, stored[-1].event_id)
+            self._remember(subject, _Head(seq, stored[-1].version, stored[-1].event_id))
             return stored
         raise ConcurrencyError(stream_id, head.version + 1, head.version)
+
+    def _remember(self, subject: str, head: _Head) -> None:
+        """Cache a stream's head; the oldest entries go first beyond ``_CACHED_HEADS``."""
+        heads = self._heads
+        heads.pop(subject, None)
+        heads[subject] = head
+        if len(heads) > _CACHED_HEADS:
+            del heads[next(iter(heads))]
 
     async def _stored_or_conflict(
         self,

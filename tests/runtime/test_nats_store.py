@@ -210,3 +210,16 @@ async def test_bad_input_is_refused_clearly(store: JetStreamEventStore) -> None:
     with pytest.raises(ValueError, match="same event id twice"):
         await store.append("trade-x", [event, event])
     assert await store.append("trade-x", []) == []
+
+
+async def test_the_head_cache_is_bounded(
+    store: JetStreamEventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lucent_runtime.backends import nats_store
+
+    monkeypatch.setattr(nats_store, "_CACHED_HEADS", 2)
+    for name in ("trade-h1", "trade-h2", "trade-h3", "trade-h1"):
+        await store.append(name, [new_event()])
+    assert set(store._heads) == {"lucent.store.trade-h3", "lucent.store.trade-h1"}
+    # an evicted stream is read from the server again
+    assert (await store.append("trade-h2", [new_event()], expected_version=1))[0].version == 2
