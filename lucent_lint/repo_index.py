@@ -20,13 +20,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .cache import CACHE_DIR, build_fingerprint
 from .config import Settings
 from .discovery import discover_files
 from .engine import FileResult, analyze, decode, may_contain_service_code
 from .project import scan_classes
 
-CACHE_DIR = ".lucent_lint_cache"
 _FORMAT = 1
 
 
@@ -59,7 +58,7 @@ def classes_of(data: bytes, path: str, module: str, is_package: bool, settings: 
 def _cache_file(root: Path, settings: Settings) -> Path:
     # Only the service-class pattern changes which classes a file yields (it decides
     # whether the file is parsed or scanned).
-    key = f"{__version__}|{_FORMAT}|{settings.service_class_pattern}"
+    key = f"{build_fingerprint()}|{_FORMAT}|{settings.service_class_pattern}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return root / CACHE_DIR / f"class-index-{digest}.json"
 
@@ -84,6 +83,9 @@ def _store(file: Path, entries: dict[str, Any]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             json.dump({"format": _FORMAT, "files": entries}, stream, separators=(",", ":"))
         os.replace(tmp, file)
+        for old in file.parent.glob("class-index-*.json"):
+            if old != file:  # written by another lucent-lint build
+                old.unlink(missing_ok=True)
     except OSError:
         with contextlib.suppress(OSError, UnboundLocalError):
             os.unlink(tmp)
@@ -141,7 +143,11 @@ def index_results(
         module, is_package = _module_name(path, packages)
         stamp = [stat.st_mtime_ns, stat.st_size, module, is_package]
         entry = cached.get(key)
-        if not (isinstance(entry, dict) and entry.get("stamp") == stamp):
+        if not (
+            isinstance(entry, dict)
+            and entry.get("stamp") == stamp
+            and isinstance(entry.get("classes"), dict)
+        ):
             try:
                 data = path.read_bytes()
             except OSError:
