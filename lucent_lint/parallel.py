@@ -17,11 +17,8 @@ waits for the index; :func:`complete_index` runs it on demand.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +27,8 @@ from .engine import FileResult, check_source, decode, may_contain_service_code
 from .project import module_name_for, scan_classes
 
 if TYPE_CHECKING:
+    import multiprocessing.context
+
     from .cache import Cache
     from .config import Settings
     from .registry import Selection
@@ -233,6 +232,8 @@ def chunked(items: Sequence[_Item], workers: int) -> list[list[_Item]]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     if "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()  # pragma: no cover - no fork on this platform
@@ -246,6 +247,10 @@ def _check_in_pool(
     jobs: int,
     advance: Advance | None,
 ) -> None:
+    # imported here: a run with little to parse never pays for the pool machinery
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = chunked(items, jobs)
     workers = min(jobs, len(chunks))
     pending_chunks = {id(chunk): chunk for chunk in chunks}
