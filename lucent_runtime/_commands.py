@@ -36,11 +36,11 @@ from ._invoke import invoke
 from ._payload import decode, encode, to_jsonable
 from ._telemetry import (
     Timer,
+    active_span,
     extract_context,
     inject_headers,
     metric_attributes,
     record_error,
-    tracer,
     work_attributes,
 )
 from .backends.base import Message, RequestHandler
@@ -98,18 +98,15 @@ async def send_command(
         "command.type": command_type,
         "command.target_service": target_service,
     }
-    metric = {
-        **metric_attributes(business_context, service.service_name, command_type),
-        "command.target_service": target_service,
-    }
+    metric = metric_attributes(
+        business_context,
+        service.service_name,
+        command_type,
+        "command.target_service",
+        target_service,
+    )
     timer = Timer("command", metric)
-    with tracer().start_as_current_span(
-        f"send {command_type}",
-        kind=SpanKind.CLIENT,
-        attributes=attributes,
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as span:
+    with active_span(f"send {command_type}", attributes, SpanKind.CLIENT) as span:
         try:
             envelope = {
                 "command_type": command_type,
@@ -233,13 +230,11 @@ def command_responder(
             "command_handling",
             metric_attributes(business_context, service.service_name, command_type),
         )
-        with tracer().start_as_current_span(
+        with active_span(
             f"handle {command_type}",
-            context=extract_context(message.headers),
-            kind=SpanKind.SERVER,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
+            attributes,
+            SpanKind.SERVER,
+            extract_context(message.headers),
         ) as span:
             token = _activate(ctx)
             try:

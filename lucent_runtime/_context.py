@@ -9,8 +9,8 @@ validates everything at once and raises :class:`BusinessContextError` naming eac
 from __future__ import annotations
 
 import math
+import os
 import re
-import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -20,6 +20,7 @@ from typing import Any
 
 from . import naming
 from ._errors import BusinessContextError
+from ._redact import redact_attributes
 
 __all__ = [
     "PRIORITIES",
@@ -52,13 +53,27 @@ _ATTRIBUTES = (
 )
 
 
+# the version (4) and variant (RFC 4122) bits of a random UUID
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
 def new_id() -> str:
-    """A fresh opaque id (UUID4, hex with dashes)."""
-    return str(uuid.uuid4())
+    """A fresh opaque id (UUID4, hex with dashes); ``str(uuid.uuid4())`` at half the cost."""
+    h = "%032x" % (int.from_bytes(os.urandom(16)) & _UUID4_CLEAR | _UUID4_SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class _Derived:
+    """Slots for what an immutable :class:`BusinessContext` derives once: its span
+    attributes (as given and redacted) and its dict form. Not dataclass fields, so
+    equality, ``repr`` and ``dataclasses.asdict`` do not see them."""
+
+    __slots__ = ("_attributes", "_dict", "_redacted")
 
 
 @dataclass(frozen=True, slots=True)
-class BusinessContext:
+class BusinessContext(_Derived):
     """What an operation is about; immutable. Build it with :class:`BusinessContextBuilder`."""
 
     domain: str
@@ -78,29 +93,47 @@ class BusinessContext:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        self._derive()
+
+    def _derive(self) -> None:
+        attributes: dict[str, AttributeValue] = {}
+        as_dict: dict[str, Any] = {}
+        for name, attribute in _ATTRIBUTES:
+            value = getattr(self, name)
+            if value is not None:
+                attributes[attribute] = value
+                as_dict[name] = value
+        for key, value in self.metadata.items():
+            attributes[f"business.metadata.{key}"] = value
+        as_dict["priority"] = self.priority
+        if self.metadata:
+            as_dict["metadata"] = dict(self.metadata)
+        object.__setattr__(self, "_attributes", attributes)
+        object.__setattr__(self, "_redacted", redact_attributes(attributes))
+        object.__setattr__(self, "_dict", as_dict)
+
+    def _derived(self, slot: str) -> dict[str, Any]:
+        try:
+            return getattr(self, slot)
+        except AttributeError:  # an unpickled or copied context: slots not restored
+            self._derive()
+            return getattr(self, slot)
 
     def to_attributes(self) -> dict[str, AttributeValue]:
         """The seed's span attributes; unset values are left out, metadata becomes
         ``business.metadata.<key>``."""
-        out: dict[str, AttributeValue] = {}
-        for name, attribute in _ATTRIBUTES:
-            value = getattr(self, name)
-            if value is not None:
-                out[attribute] = value
-        for key, value in self.metadata.items():
-            out[f"business.metadata.{key}"] = value
-        return out
+        return dict(self._derived("_attributes"))
+
+    def _span_attributes(self) -> dict[str, AttributeValue]:
+        """:meth:`to_attributes` with secret-looking metadata redacted (shared: do not
+        modify)."""
+        return self._derived("_redacted")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form that :meth:`from_dict` turns back into an equal context."""
-        out: dict[str, Any] = {}
-        for name, _ in _ATTRIBUTES:
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        out["priority"] = self.priority
-        if self.metadata:
-            out["metadata"] = dict(self.metadata)
+        out = dict(self._derived("_dict"))
+        if "metadata" in out:
+            out["metadata"] = dict(out["metadata"])
         return out
 
     @classmethod

@@ -23,7 +23,7 @@ from ._context import (
 )
 from ._errors import ProcessDefinitionError, ProcessStepError
 from ._invoke import accepts_positional, invoke
-from ._telemetry import Timer, metric_attributes, record_error, tracer, work_attributes
+from ._telemetry import Timer, active_span, metric_attributes, record_error, work_attributes
 
 if TYPE_CHECKING:
     from ._service import LucentServiceBase
@@ -91,9 +91,7 @@ async def run_process(
         "business.total_steps": total,
     }
     timer = Timer("process", metric_attributes(business_context, service.service_name, process))
-    with tracer().start_as_current_span(
-        process, attributes=attributes, record_exception=False, set_status_on_exception=False
-    ) as span:
+    with active_span(process, attributes) as span:
         token = _activate(ctx)
         try:
             result = None
@@ -125,14 +123,11 @@ async def _run_step(
         "business.step_number": number,
         "business.total_steps": total,
     }
-    metric = {
-        **metric_attributes(ctx.business_context, service.service_name, step.name),
-        "business.process_name": process,
-    }
+    metric = metric_attributes(
+        ctx.business_context, service.service_name, step.name, "business.process_name", process
+    )
     timer = Timer("step", metric)
-    with tracer().start_as_current_span(
-        step.name, attributes=attributes, record_exception=False, set_status_on_exception=False
-    ) as span:
+    with active_span(step.name, attributes) as span:
         try:
             result = await _execute(step, ctx, previous)
         except Exception as error:

@@ -8,12 +8,19 @@ A key is secret-looking when one of its words is ``password``, ``passwd``, ``pas
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "is_secret_key", "redact", "redact_attributes"]
+__all__ = [
+    "REDACTED",
+    "is_secret_attribute",
+    "is_secret_key",
+    "redact",
+    "redact_attributes",
+]
 
 REDACTED = "[REDACTED]"
 
@@ -23,8 +30,10 @@ _PAIRS = frozenset({("api", "key"), ("private", "key")})
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """True for keys whose values must never be written out."""
+    """True for keys whose values must never be written out (cached: the same few keys
+    come back on every call)."""
     words = [w.lower() for w in _WORDS.findall(key)]
     if not words:
         return False
@@ -47,10 +56,16 @@ def redact(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def is_secret_attribute(key: str) -> bool:
+    """True for a span attribute whose last dotted part is a secret-looking key
+    (``business.metadata.api_key``)."""
+    return is_secret_key(key.rpartition(".")[2])
+
+
 def redact_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """Span attributes with secret-looking keys redacted (the last dotted part decides:
     ``business.metadata.api_key``)."""
     return {
-        key: REDACTED if is_secret_key(key.rpartition(".")[2]) else value
-        for key, value in attributes.items()
+        key: REDACTED if is_secret_attribute(key) else value for key, value in attributes.items()
     }

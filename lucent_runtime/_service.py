@@ -38,14 +38,13 @@ from ._invoke import invoke
 from ._logging import StructuredLogger
 from ._payload import to_jsonable
 from ._process import ProcessStep, run_process
-from ._redact import redact_attributes
 from ._telemetry import (
     Timer,
+    active_span,
     extract_context,
     inject_headers,
     metric_attributes,
     record_error,
-    tracer,
     work_attributes,
 )
 from .backends.base import Message, MessageHandler, Subscription
@@ -123,9 +122,7 @@ class LucentServiceBase:
         timer = Timer(
             "operation", metric_attributes(business_context, self.service_name, operation)
         )
-        with tracer().start_as_current_span(
-            operation, attributes=attributes, record_exception=False, set_status_on_exception=False
-        ) as span:
+        with active_span(operation, attributes) as span:
             token = _activate(ctx)
             try:
                 result = await invoke(fn, ctx)
@@ -180,8 +177,9 @@ class LucentServiceBase:
         causation_id = rc.cause if rc else None
         subject = naming.event_subject(business_context.bounded_context, event_type)
         event_id = new_id()
+        # the business part comes redacted; the names added here are never secret
         attributes: dict[str, Any] = {
-            **business_context.to_attributes(),
+            **business_context._span_attributes(),
             "service.name": self.service_name,
             "service.operation": f"publish {event_type}",
             "messaging.system": self.infrastructure.bus.messaging_system,
@@ -195,15 +193,8 @@ class LucentServiceBase:
         }
         if causation_id:
             attributes["event.causation_id"] = causation_id
-        attributes = redact_attributes(attributes)
         timer = Timer("publish", metric_attributes(business_context, self.service_name, event_type))
-        with tracer().start_as_current_span(
-            f"publish {event_type}",
-            kind=SpanKind.PRODUCER,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
+        with active_span(f"publish {event_type}", attributes, SpanKind.PRODUCER) as span:
             try:
                 trace_headers = inject_headers()
                 metadata = {
@@ -283,13 +274,8 @@ class LucentServiceBase:
         timer = Timer(
             "event_handling", metric_attributes(business_context, self.service_name, event.type)
         )
-        with tracer().start_as_current_span(
-            f"process {event.type}",
-            context=extract_context(carrier),
-            kind=SpanKind.CONSUMER,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
+        with active_span(
+            f"process {event.type}", attributes, SpanKind.CONSUMER, extract_context(carrier)
         ) as span:
             token = _activate(ctx)
             try:

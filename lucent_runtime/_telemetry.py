@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import baggage, metrics, propagate, trace
+from opentelemetry import context as context_api
 from opentelemetry.context import Context
-from opentelemetry.trace import Span, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from ._errors import ConfigurationError
 from ._redact import redact_attributes
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DURATION_BUCKETS_MS",
     "INSTRUMENTATION_NAME",
+    "MetricAttributes",
     "Timer",
+    "active_span",
     "configure_otlp",
     "extract_context",
     "inject_headers",
@@ -58,9 +61,52 @@ _HISTOGRAMS = {
 }
 
 
+_tracer: tuple[trace.TracerProvider, trace.Tracer] | None = None
+
+
 def tracer() -> trace.Tracer:
-    """The runtime's tracer from the global provider."""
-    return trace.get_tracer(INSTRUMENTATION_NAME)
+    """The runtime's tracer from the global provider (cached while that provider stays
+    the global one)."""
+    global _tracer  # noqa: PLW0603 - one cache per process, renewed with the provider
+    provider = trace.get_tracer_provider()
+    cached = _tracer
+    if cached is None or cached[0] is not provider:
+        cached = _tracer = (provider, provider.get_tracer(INSTRUMENTATION_NAME))
+    return cached[1]
+
+
+class active_span:
+    """``with active_span(name, attributes, ...) as span``: start a span on the runtime's
+    tracer, make it current for the block, end it after. Like
+    ``start_as_current_span(..., record_exception=False, set_status_on_exception=False)``
+    without its two generator-based context managers; errors are recorded by the caller
+    (:func:`record_error`)."""
+
+    __slots__ = ("_token", "span")
+
+    def __init__(
+        self,
+        name: str,
+        attributes: Mapping[str, Any],
+        kind: SpanKind = SpanKind.INTERNAL,
+        context: Context | None = None,
+    ) -> None:
+        self.span = tracer().start_span(
+            name,
+            context=context,
+            kind=kind,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+
+    def __enter__(self) -> Span:
+        self._token = context_api.attach(trace.set_span_in_context(self.span))
+        return self.span
+
+    def __exit__(self, *exc_info: object) -> None:
+        context_api.detach(self._token)
+        self.span.end()
 
 
 class _Instruments:
@@ -96,11 +142,17 @@ def instruments() -> _Instruments:
 
 
 class Timer:
-    """Measures one unit of work and records its duration (ms) and, if failed, an error."""
+    """Measures one unit of work and records its duration (ms) and, if failed, an error.
 
-    def __init__(self, kind: str, attributes: Mapping[str, Any]) -> None:
+    ``attributes`` are the data point's attributes (from :func:`metric_attributes`); they
+    are shared with later timers of the same work, so nobody may modify them.
+    """
+
+    __slots__ = ("attributes", "kind", "start")
+
+    def __init__(self, kind: str, attributes: MetricAttributes) -> None:
         self.kind = kind
-        self.attributes = dict(attributes)
+        self.attributes = attributes
         self.start = time.perf_counter()
 
     def elapsed_ms(self) -> float:
@@ -109,12 +161,14 @@ class Timer:
     def finish(self, error: BaseException | None = None) -> float:
         elapsed = self.elapsed_ms()
         inst = instruments()
-        attributes = {**self.attributes, "outcome": "error" if error else "success"}
-        inst.histograms[self.kind].record(elapsed, attributes)
-        if error is not None:
-            inst.errors.add(
-                1, {**self.attributes, "lucent.kind": self.kind, "error.type": _type(error)}
-            )
+        if error is None:
+            inst.histograms[self.kind].record(elapsed, self.attributes.success)
+            return elapsed
+        inst.histograms[self.kind].record(elapsed, self.attributes.failure)
+        inst.errors.add(
+            1,
+            {**self.attributes.base, "lucent.kind": self.kind, "error.type": _type(error)},
+        )
         return elapsed
 
 
@@ -123,9 +177,13 @@ def _type(error: BaseException) -> str:
 
 
 def work_attributes(service_name: str, operation: str, ctx: RequestContext) -> dict[str, Any]:
-    """The span attributes of a unit of work: business context, service, request ids."""
+    """The span attributes of a unit of work: business context, service, request ids.
+
+    Only the business part can hold secret-looking keys (its metadata); it comes redacted
+    from the context, the names added here are fixed and never secret.
+    """
     attributes: dict[str, Any] = {
-        **ctx.business_context.to_attributes(),
+        **ctx.business_context._span_attributes(),
         "service.name": service_name,
         "service.operation": operation,
         "request.id": ctx.request_id,
@@ -134,19 +192,45 @@ def work_attributes(service_name: str, operation: str, ctx: RequestContext) -> d
     }
     if ctx.causation_id:
         attributes["event.causation_id"] = ctx.causation_id
-    return redact_attributes(attributes)
+    return attributes
+
+
+class MetricAttributes:
+    """The attributes of a duration or error data point (low cardinality: no ids): the
+    ``base`` set, and it with ``outcome`` success / error, built once per kind of work."""
+
+    __slots__ = ("base", "failure", "success")
+
+    def __init__(self, base: dict[str, str]) -> None:
+        self.base = base
+        self.success = {**base, "outcome": "success"}
+        self.failure = {**base, "outcome": "error"}
+
+
+_METRIC_ATTRIBUTES: dict[tuple[str, ...], MetricAttributes] = {}
+_METRIC_ATTRIBUTES_CACHED = 4096
 
 
 def metric_attributes(
-    business_context: BusinessContext, service_name: str, operation: str
-) -> dict[str, str]:
-    """The attributes of a duration or error data point (low cardinality: no ids)."""
-    return {
-        "business.domain": business_context.domain,
-        "business.bounded_context": business_context.bounded_context,
-        "service.name": service_name,
-        "service.operation": operation,
-    }
+    business_context: BusinessContext, service_name: str, operation: str, *extra: str
+) -> MetricAttributes:
+    """The data point attributes of ``operation``; ``extra`` are further attribute names
+    and values, alternating (``"command.target_service", "risk"``)."""
+    key = (business_context.domain, business_context.bounded_context, service_name, operation)
+    key += extra
+    cached = _METRIC_ATTRIBUTES.get(key)
+    if cached is None:
+        base = {
+            "business.domain": key[0],
+            "business.bounded_context": key[1],
+            "service.name": service_name,
+            "service.operation": operation,
+        }
+        base.update(zip(extra[::2], extra[1::2], strict=True))
+        if len(_METRIC_ATTRIBUTES) >= _METRIC_ATTRIBUTES_CACHED:
+            _METRIC_ATTRIBUTES.clear()
+        cached = _METRIC_ATTRIBUTES[key] = MetricAttributes(base)
+    return cached
 
 
 def record_error(span: Span, error: BaseException, attributes: Mapping[str, Any]) -> None:
