@@ -248,12 +248,16 @@ def _check_in_pool(
     advance: Advance | None,
 ) -> None:
     # imported here: a run with little to parse never pays for the pool machinery
+    import gc
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     chunks = chunked(items, jobs)
     workers = min(jobs, len(chunks))
     pending_chunks = {id(chunk): chunk for chunk in chunks}
+    # Objects the workers inherit (modules, settings) are frozen before the fork: the
+    # workers' collections never traverse them, nor copy their pages on write.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(
             max_workers=workers,
@@ -261,7 +265,10 @@ def _check_in_pool(
             initializer=_init_worker,
             initargs=(settings, selection),
         ) as pool:
-            futures = {pool.submit(_check_chunk, chunk): chunk for chunk in chunks}
+            try:
+                futures = {pool.submit(_check_chunk, chunk): chunk for chunk in chunks}
+            finally:
+                gc.unfreeze()  # the workers are forked by now (all at the first submit)
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
