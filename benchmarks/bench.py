@@ -15,9 +15,11 @@ Each corpus gets its own ``pyproject.toml`` and ``git init`` so that no configur
 - lucent-lint cold (``--no-cache --jobs 2``) and warm (cache filled, nothing changed);
 - the libcst parse floor (``parse_module`` of every file over 2 processes) and
   ``ast.parse`` of every file in one process (``benchmarks/floor.py``);
-- flake8 ``--jobs 2``, ruff (``--no-cache``), fixit ``lint`` (the ``bench`` extra).
+- flake8 ``--jobs 2`` with its own plugins (``benchmarks/flake8_plain.py``), ruff
+  (``--no-cache``), fixit ``lint`` (the ``bench`` extra), and flake8 running only
+  lucent-lint's plugin (``--select LUC``).
 
-``--quick`` runs each command once and skips fixit (minutes per corpus).
+``--quick`` runs each command once and skips the slow ones (fixit, the flake8 plugin).
 """
 
 from __future__ import annotations
@@ -179,9 +181,8 @@ def bench_corpus(root: Path, repeat: int, fixit: bool) -> dict[str, Measure]:
     out["ast"] = measure(
         "ast.parse, 1 process", [PY, str(HERE / "floor.py"), "ast", "."], root, repeat
     )
-    out["flake8"] = measure(
-        "flake8 --jobs 2", [PY, "-m", "flake8", "--jobs", JOBS, "--exit-zero", "."], root, repeat
-    )
+    plain = [PY, str(HERE / "flake8_plain.py"), "--jobs", JOBS, "--exit-zero", "."]
+    out["flake8"] = measure("flake8 --jobs 2", plain, root, repeat)
     from ruff.__main__ import find_ruff_bin
 
     out["ruff"] = measure(
@@ -193,6 +194,8 @@ def bench_corpus(root: Path, repeat: int, fixit: bool) -> dict[str, Measure]:
     if fixit:
         # slow: one run; fixit exits 1 when it reports anything
         out["fixit"] = measure("fixit lint", [PY, "-m", "fixit", "lint", "."], root, 1)
+        plugin = [PY, "-m", "flake8", "--jobs", JOBS, "--select", "LUC", "--exit-zero", "."]
+        out["plugin"] = measure("flake8 --select LUC (the plugin)", plugin, root, 1)
     return out
 
 
@@ -211,6 +214,7 @@ def report(results: dict[str, dict[str, Measure]]) -> list[tuple[str, bool]]:
         ("flake8", "flake8 `--jobs 2`"),
         ("ruff", "ruff `--no-cache`"),
         ("fixit", "fixit `lint`"),
+        ("plugin", "flake8 `--jobs 2 --select LUC` (lucent-lint's plugin)"),
     ]
     corpora = list(results)
     head = "| tool | " + " | ".join(f"{c} s | x lucent-lint cold" for c in corpora) + " |"
