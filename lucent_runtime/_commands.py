@@ -9,6 +9,7 @@ SERVER span continuing the sender's trace (W3C ``traceparent`` in the headers).
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -53,15 +54,24 @@ __all__ = ["command_responder", "send_command"]
 
 def check_command_names(target_service: str, command_type: str) -> str:
     """The command's subject; :class:`NamingError` for a bad service or command name."""
-    if not isinstance(target_service, str) or not naming.is_kebab_case(target_service):
+    if not isinstance(target_service, str):
         raise NamingError(
             f"target service {target_service!r} is not kebab-case (e.g. 'risk-assessment')"
         )
-    problem = (
-        naming.command_type_problem(command_type)
-        if isinstance(command_type, str)
-        else f"command type must be a string, got {command_type!r}"
-    )
+    if not isinstance(command_type, str):
+        raise NamingError(f"command type must be a string, got {command_type!r}")
+    return _checked_subject(target_service, command_type)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_subject(target_service: str, command_type: str) -> str:
+    """:func:`check_command_names` for two strings (cached: services send the same few
+    commands again and again; a refused name raises and is not cached)."""
+    if not naming.is_kebab_case(target_service):
+        raise NamingError(
+            f"target service {target_service!r} is not kebab-case (e.g. 'risk-assessment')"
+        )
+    problem = naming.command_type_problem(command_type)
     if problem:
         raise NamingError(problem)
     return naming.command_subject(target_service, command_type)

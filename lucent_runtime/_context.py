@@ -138,11 +138,28 @@ class BusinessContext(_Derived):
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> BusinessContext:
-        """Rebuild a context carried by an event or a command; validated like ``build()``."""
+        """Rebuild a context carried by an event or a command; validated like ``build()``.
+
+        Contexts are immutable, so one rebuilt from the same content before is reused
+        (every message of a flow carries the same context)."""
         if not isinstance(raw, Mapping):
             raise BusinessContextError(
                 f"business context must be a mapping, got {type(raw).__name__}"
             )
+        key = _content_key(raw)
+        if key is not None:
+            cached = _REBUILT.get(key)
+            if cached is not None:
+                return cached
+        context = cls._rebuild(raw)
+        if key is not None:
+            if len(_REBUILT) >= _REBUILT_CACHED:
+                _REBUILT.clear()
+            _REBUILT[key] = context
+        return context
+
+    @classmethod
+    def _rebuild(cls, raw: Mapping[str, Any]) -> BusinessContext:
         builder = BusinessContextBuilder(raw.get("domain"), raw.get("bounded_context"))
         builder.with_aggregate(raw.get("aggregate_type"), raw.get("aggregate_id"))
         for name, method in (
@@ -161,6 +178,27 @@ class BusinessContext(_Derived):
         for key, value in (raw.get("metadata") or {}).items():
             builder.with_metadata(key, value)
         return builder.build()
+
+
+_REBUILT: dict[tuple[Any, ...], BusinessContext] = {}
+_REBUILT_CACHED = 1024
+
+
+def _content_key(raw: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """A hashable key telling a context dict's content apart, types included (``True``,
+    ``1`` and ``1.0`` are equal keys in Python, not equal metadata); None when a value is
+    not hashable."""
+    items = []
+    for key, value in raw.items():
+        if isinstance(value, Mapping):
+            value = tuple((k, type(v), v) for k, v in value.items())
+        items.append((key, type(value), value))
+    out = tuple(items)
+    try:
+        hash(out)
+    except TypeError:
+        return None
+    return out
 
 
 class BusinessContextBuilder:

@@ -21,6 +21,11 @@ def to_jsonable(value: Any, what: str = "payload") -> Any:
     Pydantic models are dumped in JSON mode, dataclasses converted; anything else that
     ``json`` cannot encode raises :class:`PayloadError` naming ``what``.
     """
+    if type(value) is dict:
+        try:
+            return _copy_plain(value)
+        except _NotPlainError:
+            pass  # the general way below converts, or names the problem
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -31,6 +36,36 @@ def to_jsonable(value: Any, what: str = "payload") -> Any:
         return json.loads(json.dumps(value, default=_default, allow_nan=False))
     except (TypeError, ValueError) as err:
         raise PayloadError(f"{what} is not JSON-encodable: {err}") from err
+
+
+class _NotPlainError(Exception):
+    """A value the plain copy leaves to the JSON round trip."""
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _copy_plain(value: Any) -> Any:
+    """What ``json.loads(json.dumps(value))`` gives, for values made only of dicts with
+    string keys, lists, strings, ints, bools, None and finite floats (the usual payload),
+    without encoding; anything else raises :class:`_NotPlainError`."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is float:
+        if value - value != 0.0:  # inf or nan: refused by the JSON round trip
+            raise _NotPlainError
+        return value
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlainError
+            out[key] = _copy_plain(item)
+        return out
+    if kind is list or kind is tuple:
+        return [_copy_plain(item) for item in value]
+    raise _NotPlainError
 
 
 def _default(value: Any) -> Any:
