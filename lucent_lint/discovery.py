@@ -6,8 +6,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .config import DEFAULT_EXCLUDE, Settings
@@ -90,6 +91,41 @@ def relative_paths(files: Iterable[Path], base: Path) -> list[str]:
     return [_relative(str(file), base_str) for file in files]
 
 
+def _from_git(visible: set[str], top: str, root_str: str, excluded: _Excluder) -> Iterator[Path]:
+    """The Python files among git's listing that a walk of ``top`` would keep: present in
+    the work tree, not below an excluded directory, not excluded themselves. Walking every
+    directory (a django checkout has thousands) is what this saves."""
+    allowed: dict[str, bool] = {top: True}
+
+    def directory_allowed(directory: str) -> bool:
+        known = allowed.get(directory)
+        if known is None:
+            parent, _, name = directory.rpartition(os.sep)
+            known = (
+                directory_allowed(parent or os.sep)
+                and not excluded(_relative(directory, root_str))
+                and not excluded(name)
+            )
+            allowed[directory] = known
+        return known
+
+    for file in visible:
+        if not file.endswith(".py") or not directory_allowed(os.path.dirname(file)):
+            continue
+        try:
+            mode = os.lstat(file).st_mode
+        except OSError:  # tracked, but deleted from the work tree
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if stat.S_ISLNK(mode):
+            if os.path.isdir(file):
+                continue
+            file = os.path.realpath(file)
+        if not excluded(_relative(file, root_str)):
+            yield Path(file)
+
+
 def discover_files(paths: Iterable[Path], settings: Settings, root: Path) -> list[Path]:
     """Sorted, de-duplicated Python files to check."""
     excluded = _Excluder((*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude))
@@ -103,6 +139,9 @@ def discover_files(paths: Iterable[Path], settings: Settings, root: Path) -> lis
             continue
         visible = _git_visible(given)
         top = os.path.realpath(given)
+        if visible is not None:
+            found.update(dict.fromkeys(_from_git(visible, top, root_str, excluded)))
+            continue
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(
                 d

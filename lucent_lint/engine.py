@@ -14,6 +14,7 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,21 @@ class FileResult:
 # -- scope pre-filter ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8)
+def _required_literal(pattern: str) -> str | None:
+    """The word every class name matching ``pattern`` contains, when the pattern is just a
+    word with anchors (``Service$``, the default): a text without it needs no class scan."""
+    core = pattern.removeprefix("^").removesuffix("$")
+    return core if core.isidentifier() else None
+
+
 def may_contain_service_code(text: str, settings: Settings) -> bool:
     """Cheap text test: does the module import lucent_runtime or define a service class?"""
     if "lucent_runtime" in text:
         return True
+    literal = _required_literal(settings.service_class_pattern)
+    if literal is not None and literal not in text:
+        return False
     pattern = settings.service_class_regex
     return any(pattern.search(name) for name in _CLASS_NAMES.findall(text))
 

@@ -41,3 +41,33 @@ def test_relative_paths() -> None:
     assert _relative("/p/root", "/p/root") == "."
     assert _relative("/p/rootless/a.py", "/p/root") == "/p/rootless/a.py"
     assert _relative("/elsewhere/a.py", "/p/root") == "/elsewhere/a.py"
+
+
+def test_git_listing_keeps_what_a_walk_keeps(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from lucent_lint.config import settings_from_mapping
+    from lucent_lint.discovery import discover_files
+
+    def write(name: str, text: str = "x = 1\n") -> None:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    for name in ("a.py", "build/x.py", "pkg/mod.py", "pkg/ignored.py", "gone.py", "notes.txt"):
+        write(name)
+    write("dir.py/inner.py")
+    write("legacy/old.py")
+    write(".gitignore", "pkg/ignored.py\n")
+    os.symlink(tmp_path / "pkg/mod.py", tmp_path / "link.py")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "gone.py", "a.py"], check=True)
+    (tmp_path / "gone.py").unlink()  # tracked, deleted from the work tree
+    settings = settings_from_mapping({"exclude": ["legacy/"]})
+    found = discover_files([tmp_path], settings, tmp_path.resolve())
+    names = [p.relative_to(tmp_path.resolve()).as_posix() for p in found]
+    assert names == ["a.py", "dir.py/inner.py", "pkg/mod.py"]
+    assert found == sorted(found) and all(isinstance(p, Path) for p in found)

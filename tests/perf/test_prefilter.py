@@ -34,10 +34,21 @@ def test_decision(text: str, parsed: bool) -> None:
     assert may_contain_service_code(text, Settings()) is parsed
 
 
-def test_decision_follows_the_service_class_pattern() -> None:
-    settings = settings_from_mapping({"service-class-pattern": "^Svc"})
-    assert may_contain_service_code("class SvcTrading:\n    pass\n", settings)
-    assert not may_contain_service_code("class TradingService:\n    pass\n", settings)
+@pytest.mark.parametrize(
+    ("pattern", "name", "parsed"),
+    [
+        ("^Svc", "SvcTrading", True),
+        ("^Svc", "TradingService", False),
+        ("(Service|Handler)$", "TradeHandler", True),
+        ("(Service|Handler)$", "TradeHandlers", False),
+        ("(?i)service$", "Tradingservice", True),
+        ("Service$", "Tradingservice", False),
+        ("Worker", "BackgroundWorkerPool", True),
+    ],
+)
+def test_decision_follows_the_service_class_pattern(pattern: str, name: str, parsed: bool) -> None:
+    settings = settings_from_mapping({"service-class-pattern": pattern})
+    assert may_contain_service_code(f"class {name}:\n    pass\n", settings) is parsed
 
 
 def test_skipped_file_gets_no_findings_and_no_parse() -> None:
