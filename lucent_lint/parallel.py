@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .engine import FileResult, check_source, decode, may_contain_service_code
-from .project import module_name_for, scan_classes
+from .project import scan_classes
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -65,17 +65,27 @@ class Checked:
 
 
 class ModuleNames:
-    """``module_name_for`` with the package lookup done once per directory."""
+    """``module_name_for`` of resolved paths, each directory's package looked up once (a
+    directory's package is its parent's plus its name, when it has an ``__init__.py``)."""
 
     def __init__(self) -> None:
         self._packages: dict[str, str] = {}
 
+    def package(self, directory: str) -> str:
+        known = self._packages.get(directory)
+        if known is None:
+            known = ""
+            if os.path.isfile(os.path.join(directory, "__init__.py")):
+                parent, _, name = directory.rpartition(os.sep)
+                parent = parent or os.sep
+                head = self.package(parent) if parent != directory else ""
+                known = f"{head}.{name}" if head else name
+            self._packages[directory] = known
+        return known
+
     def __call__(self, path: Path) -> tuple[str, bool]:
         directory, _, name = str(path).rpartition(os.sep)
-        package = self._packages.get(directory)
-        if package is None:
-            package = module_name_for(Path(directory, "__init__.py"))[0]
-            self._packages[directory] = package
+        package = self.package(directory or os.sep)
         if name == "__init__.py":
             return package, True
         stem = name[:-3] if name.endswith(".py") else name.rpartition(".")[0] or name
