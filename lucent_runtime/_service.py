@@ -32,17 +32,16 @@ from ._errors import (
     NamingError,
     PayloadError,
 )
-from ._events import DomainEvent, NewEvent, _thaw
+from ._events import DomainEvent, _thaw
 from ._handlers import command_handlers, durable_name, event_handlers
 from ._invoke import invoke
 from ._logging import StructuredLogger
-from ._payload import to_jsonable
 from ._process import ProcessStep, run_process
+from ._publishing import check_event_names, publish_domain_event
 from ._telemetry import (
     Timer,
     active_span,
     extract_context,
-    inject_headers,
     metric_attributes,
     record_error,
     work_attributes,
@@ -66,11 +65,6 @@ def _require_context(business_context: Any, where: str) -> BusinessContext:
             f"got {type(business_context).__name__}"
         )
     return business_context
-
-
-def _check(problem: str | None) -> None:
-    if problem:
-        raise NamingError(problem)
 
 
 class LucentServiceBase:
@@ -160,69 +154,17 @@ class LucentServiceBase:
     ) -> DomainEvent:
         """Append the event to the store, then publish it on
         ``lucent.events.domain.{bounded_context}.{EventType}``; returns the stored event."""
-        _check(
-            naming.event_type_problem(event_type)
-            if isinstance(event_type, str)
-            else f"event type must be a string, got {event_type!r}"
-        )
-        _check(
-            naming.stream_id_problem(stream_id)
-            if isinstance(stream_id, str)
-            else f"stream id must be a string, got {stream_id!r}"
-        )
+        check_event_names(event_type, stream_id)
         _require_context(business_context, "publish_domain_event")
-        payload = to_jsonable(data, f"data of {event_type}")
-        rc = request_context or current_request_context()
-        correlation_id = rc.correlation_id if rc else new_id()
-        causation_id = rc.cause if rc else None
-        subject = naming.event_subject(business_context.bounded_context, event_type)
-        event_id = new_id()
-        # the business part comes redacted; the names added here are never secret
-        attributes: dict[str, Any] = {
-            **business_context._span_attributes(),
-            "service.name": self.service_name,
-            "service.operation": f"publish {event_type}",
-            "messaging.system": self.infrastructure.bus.messaging_system,
-            "messaging.destination.name": subject,
-            "messaging.operation.type": "publish",
-            "messaging.message.id": event_id,
-            "messaging.message.conversation_id": correlation_id,
-            "event.type": event_type,
-            "event.stream_id": stream_id,
-            "event.correlation_id": correlation_id,
-        }
-        if causation_id:
-            attributes["event.causation_id"] = causation_id
-        timer = Timer("publish", metric_attributes(business_context, self.service_name, event_type))
-        with active_span(f"publish {event_type}", attributes, SpanKind.PRODUCER) as span:
-            try:
-                trace_headers = inject_headers()
-                metadata = {
-                    "correlation_id": correlation_id,
-                    "causation_id": causation_id,
-                    "request_id": rc.request_id if rc else None,
-                    "source": self.service_name,
-                    "business_context": business_context.to_dict(),
-                    **{k: v for k, v in trace_headers.items() if k in _TRACE_KEYS},
-                }
-                new = NewEvent(event_id, event_type, payload, metadata)
-                (stored,) = await self.infrastructure.event_store.append(
-                    stream_id, [new], expected_version
-                )
-                span.set_attribute("event.version", stored.version)
-                headers = {
-                    **trace_headers,
-                    "Nats-Msg-Id": stored.event_id,
-                    "Lucent-Event-Type": event_type,
-                    "Lucent-Correlation-Id": correlation_id,
-                }
-                await self.infrastructure.bus.publish(subject, stored.to_json(), headers)
-            except Exception as error:
-                record_error(span, error, attributes)
-                timer.finish(error)
-                raise
-        timer.finish()
-        return stored
+        return await publish_domain_event(
+            self,
+            event_type,
+            stream_id,
+            data,
+            business_context,
+            request_context,
+            expected_version,
+        )
 
     async def handle_domain_event(
         self,
