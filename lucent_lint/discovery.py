@@ -9,6 +9,7 @@ import re
 import stat
 import subprocess
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from .config import DEFAULT_EXCLUDE, Settings
@@ -19,7 +20,12 @@ class MissingPathError(FileNotFoundError):
 
 
 def _excluded(relative: str, patterns: Iterable[str]) -> bool:
-    return _Excluder(tuple(patterns))(relative)
+    return _excluder(tuple(patterns))(relative)
+
+
+@lru_cache(maxsize=16)
+def _excluder(patterns: tuple[str, ...]) -> _Excluder:
+    return _Excluder(patterns)
 
 
 class _Excluder:
