@@ -116,8 +116,9 @@ class LucentFlake8Plugin:
         if result.error:
             yield self._message(1, 0, "LUC000", f"lucent-lint internal error: {result.error}")
             return
-        root = project_root(path)
         others: list[FileResult] = []
+        # only a finding that waits for the cross-file index needs the project's classes
+        root = project_root(path) if result.deferred else None
         if root is not None:
             own = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
             others = [r for r in _project_index(root, settings) if r.path != own]
