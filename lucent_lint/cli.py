@@ -108,7 +108,6 @@ def check(
     """Check PATHS (default: the current directory); `-` reads one file from stdin."""
     from . import baseline
     from .changed import ChangedFilesError, run_changed
-    from .fix import fix_paths, fix_stdin
     from .repo_index import outside_index
     from .run import run_check, run_stdin
 
@@ -132,11 +131,17 @@ def check(
             name = stdin_filename or "stdin.py"
             index = outside_index([], settings, root, exclude=[Path(name)], use_cache=not no_cache)
             if fix or diff:
+                from .fix import fix_stdin
+
                 fixing = fix_stdin(data, name, settings, root, selection, index)
                 run = fixing.run
             else:
                 run = run_stdin(data, name, settings, root, selection, index)
         elif fix or diff:
+            from .fix import fix_paths
+
+            if changed_since is not None:
+                _fail("--changed-since cannot be combined with --fix or --diff")
             index = outside_index(targets, settings, root, use_cache=not no_cache)
             fixing = fix_paths(targets, settings, root, selection, index, write=not diff)
             run = fixing.run

@@ -8,26 +8,19 @@ which runs once the repository index is complete, followed by suppression and se
 
 from __future__ import annotations
 
-import ast
 import codecs
 import re
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import libcst as cst
-
-from . import positions
 from .config import Settings
-from .context import FileContext, dotted_name
 from .project import ProjectIndex, module_name_for, scan_classes
-from .registry import RULES, Selection
-from .rule import Finding, Report, Rule
-from .suppress import NoqaMap, noqa_span, parse_noqa, suppresses
-from .walk import Walker
+from .registry import CATALOGUE, RULES, Selection
+from .rule import Finding
+from .suppress import NoqaMap, noqa_span, suppresses
 
 SYNTAX_ERROR = "LUC001"
 UNUSED_NOQA = "LUC002"
@@ -97,10 +90,9 @@ def _position_of(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def _syntax_finding(path: str, message: str, line: int, column: int) -> Finding:
-    rule = RULES[SYNTAX_ERROR]
     return Finding(
         code=SYNTAX_ERROR,
-        slug=rule.slug,
+        slug=CATALOGUE[SYNTAX_ERROR],
         message=message,
         path=path,
         line=max(line, 1),
@@ -140,177 +132,6 @@ def decode(data: bytes, path: str) -> tuple[str | None, Finding | None]:
     return text, None
 
 
-try:  # libcst validates every node it builds, though its parser only builds valid ones
-    from libcst._nodes.base import CSTNode as _CSTNode
-
-    _VALIDATE = _CSTNode.__dict__["__post_init__"]
-except (ImportError, KeyError):  # pragma: no cover - another libcst layout: validate
-    _CSTNode = None
-
-
-def _no_validation(self: cst.CSTNode) -> None:
-    return None
-
-
-def parse_module(text: str) -> cst.Module:
-    """``cst.parse_module`` without the per-node validation (a fifth of the parse time;
-    libcst's own comment on ``CSTNode.__post_init__`` suggests skipping it when parsing).
-    Validation is off only while this call parses, in this thread's process."""
-    if _CSTNode is None:  # pragma: no cover
-        return cst.parse_module(text)
-    _CSTNode.__post_init__ = _no_validation
-    try:
-        return cst.parse_module(text)
-    finally:
-        _CSTNode.__post_init__ = _VALIDATE
-
-
-def parse(text: str, path: str) -> tuple[cst.Module | None, Finding | None]:
-    try:
-        return parse_module(text), None
-    except cst.ParserSyntaxError as exc:
-        # libcst's native parser often places the error a line or two late; CPython's
-        # compiler (asked only now, on failure) knows the line and column users expect
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                compile(text, path, "exec", ast.PyCF_ONLY_AST)
-        except SyntaxError as cpython:
-            if cpython.lineno:
-                return None, _syntax_finding(
-                    path, f"syntax error: {cpython.msg}", cpython.lineno, cpython.offset or 1
-                )
-        except (RecursionError, MemoryError, ValueError):
-            pass
-        message = " ".join(str(exc.message).split())
-        return None, _syntax_finding(
-            path, f"syntax error: {message}", exc.raw_line, exc.raw_column + 1
-        )
-    except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-        return None, _syntax_finding(path, f"cannot parse: {type(exc).__name__}: {exc}", 1, 1)
-
-
-# -- the walk ----------------------------------------------------------------------------------
-
-
-class _ModuleFacts(Rule):
-    """The engine's own visitor: imports and class bases for names and the index."""
-
-    code = ""
-    slug = ""
-    message = ""
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = dotted_name(alias.name)
-            if name is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.ctx.add_import(alias.asname.name.value, name)
-            else:
-                self.ctx.add_import(name.split(".")[0], name.split(".")[0])
-                if name.startswith("lucent_runtime"):
-                    self.ctx.imports_runtime = True
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = dotted_name(node.module) if node.module is not None else ""
-        source = self.ctx.absolute_module(len(node.relative), module or "")
-        if isinstance(node.names, cst.ImportStar):
-            self.ctx.star_imports.append(source)
-            if source.startswith("lucent_runtime"):
-                self.ctx.imports_runtime = True
-            return
-        for alias in node.names:
-            name = dotted_name(alias.name)
-            if name is None:
-                continue
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.ctx.add_import(local, f"{source}.{name}" if source else name)
-            if local[:1].isupper() and self.ctx.enclosing(cst.ClassDef, cst.FunctionDef) is None:
-                # a re-export link for the project index (see project.py)
-                module_name = self.ctx.module_name
-                link = f"{module_name}.{local}" if module_name else local
-                self.ctx.classes[link] = [self.ctx.imports[local]]
-        if source == "lucent_runtime" or source.startswith("lucent_runtime."):
-            self.ctx.imports_runtime = True
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if self.ctx.enclosing(cst.ClassDef, cst.FunctionDef) is not None:
-            return
-        bases = []
-        for arg in node.bases:
-            value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
-            qualified = self.ctx.qualified_name(value)
-            if qualified is not None:
-                bases.append(qualified)
-        module = self.ctx.module_name
-        self.ctx.classes[f"{module}.{node.name.value}" if module else node.name.value] = bases
-
-
-@dataclass(slots=True)
-class Analysis:
-    """A parsed and walked file: the tree and the raw reports (used by ``--fix``)."""
-
-    module: cst.Module
-    ctx: FileContext
-    reports: list[Report]
-
-
-def analyze(
-    text: str,
-    path: str,
-    module_name: str,
-    is_package: bool,
-    settings: Settings,
-    rules: Sequence[type[Rule]],
-    module: cst.Module | None = None,
-) -> tuple[Analysis | None, Finding | None]:
-    """Parse ``text`` (unless ``module`` is given) and walk it once with ``rules``."""
-    if module is None:
-        module, error = parse(text, path)
-        if module is None:
-            return None, error
-    walker = Walker({}, {})
-    ctx = FileContext(
-        path=path,
-        module_name=module_name,
-        is_package=is_package,
-        settings=settings,
-        stack=walker.stack,
-    )
-    for rule_cls in (_ModuleFacts, *rules):
-        rule = rule_cls(ctx)
-        handlers = rule_cls.handler_names()
-        for node_cls, name in handlers["visit"]:
-            walker.visitors.setdefault(node_cls, []).append(getattr(rule, name))
-        for node_cls, name in handlers["leave"]:
-            walker.leavers.setdefault(node_cls, []).append(getattr(rule, name))
-    walker.walk(module)
-    keep = ctx.imports_runtime
-    reports = [
-        r
-        for r in ctx.reports
-        if r.rule.global_scope
-        or (
-            (keep or r.in_service_class)
-            and not (ctx.in_runtime_package and r.rule.code == "LUC301")
-        )
-    ]
-    return Analysis(module, ctx, reports), None
-
-
-def _span(module: cst.Module, reports: list[Report]) -> dict[int, positions.Span]:
-    spans = positions.spans(module, (r.node for r in reports))
-    # once per node: several rules may report the same ``def`` (LUC201 and LUC501)
-    functions = {id(r.node): r.node for r in reports if isinstance(r.node, cst.FunctionDef)}
-    for key, node in functions.items():
-        line, column, end_line, end_column = spans[key]
-        spans[key] = (line, column + positions.def_keyword_offset(node), end_line, end_column)
-    return spans
-
-
 def check_source(
     data: bytes,
     path: str,
@@ -329,56 +150,9 @@ def check_source(
     if not may_contain_service_code(text, settings):
         result.classes = scan_classes(text, module_name, is_package)
         return result
-    result.parsed = True
-    result.noqa = parse_noqa(text)
-    try:
-        analysis, problem = analyze(text, path, module_name, is_package, settings, selection.rules)
-    except Exception as exc:  # a rule must never take the run down
-        result.error = f"{path}: internal error: {type(exc).__name__}: {exc}"
-        return result
-    if analysis is None:
-        result.findings.append(problem)  # type: ignore[arg-type]
-        return result
-    result.classes = analysis.ctx.classes
-    reports = analysis.reports
-    if not reports and not result.noqa:
-        return result
-    source_lines = text.splitlines()
-    for line in result.noqa:
-        result.lines[line] = source_lines[line - 1]
-    spans = _span(analysis.module, reports)
-    for report in reports:
-        line, column, end_line, end_column = spans[id(report.node)]
-        if 0 < line <= len(source_lines):
-            result.lines[line] = source_lines[line - 1]
-        if report.deferred is not None:
-            result.deferred.append(
-                Deferred(
-                    report.rule.code,
-                    report.deferred,
-                    line,
-                    column + 1,
-                    end_line,
-                    end_column + 1,
-                    report.scope,
-                )
-            )
-            continue
-        result.findings.append(
-            Finding(
-                code=report.rule.code,
-                slug=report.rule.slug,
-                message=report.message,
-                path=path,
-                line=line,
-                column=column + 1,
-                end_line=end_line,
-                end_column=end_column + 1,
-                fixable=report.fix is not None,
-                fix_title=report.rule.fix_title if report.fix is not None else None,
-                scope=report.scope,
-            )
-        )
+    from .analysis import walk_into  # libcst and the rules load only when needed
+
+    walk_into(result, text, module_name, is_package, settings, selection)
     return result
 
 
@@ -441,7 +215,7 @@ def finalize(
                 used.setdefault(finding.line, set()).add(by)
                 continue
         kept.append(finding)
-    if selection.enabled(UNUSED_NOQA) and UNUSED_NOQA not in ignored:
+    if result.noqa and selection.enabled(UNUSED_NOQA) and UNUSED_NOQA not in ignored:
         kept.extend(_unused_noqa(result, used, selection))
     kept.sort(key=Finding.sort_key)
     return kept

@@ -25,9 +25,10 @@ from pathlib import Path
 import libcst as cst
 
 from . import positions
+from .analysis import analyze
 from .config import Settings
 from .discovery import discover_files, relative_paths, relative_to_root
-from .engine import UNUSED_NOQA, FileResult, analyze, build_index, check_source, decode, finalize
+from .engine import UNUSED_NOQA, FileResult, build_index, check_source, decode, finalize
 from .fixes._transform import apply, choose, parent_map
 from .fixes.unused_noqa import remove_codes
 from .project import ProjectIndex, module_name_for

@@ -1,21 +1,58 @@
-"""The rule catalogue: every rule class under ``lucent_lint.rules``, by code, and the
-selection of a run (``select`` / ``extend-select`` / ``ignore`` by code or prefix)."""
+"""The rule catalogue and the selection of a run.
+
+``CATALOGUE`` is the stable list of codes and slugs (SPEC §3): enough to validate
+``--select``/``--ignore`` and to decide which rules run, without importing libcst or any
+rule. ``RULES`` maps each code to its rule class; the rule modules under
+``lucent_lint.rules`` are imported on first use only -- a run whose files hold no service
+code never parses anything and never needs them.
+"""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from . import fixes as _fixes
-from . import rules as _rules_package
-from .rule import Rule
+if TYPE_CHECKING:
+    from .rule import Rule
+
+CATALOGUE: dict[str, str] = {
+    "LUC001": "syntax-error",
+    "LUC002": "unused-noqa",
+    "LUC101": "service-must-extend-base",
+    "LUC102": "service-base-mismatch",
+    "LUC201": "operation-without-business-context",
+    "LUC202": "business-context-not-from-builder",
+    "LUC203": "incomplete-context-builder",
+    "LUC204": "missing-business-context-argument",
+    "LUC301": "raw-event-store-append",
+    "LUC302": "event-type-not-pascal-case",
+    "LUC303": "event-type-not-past-tense",
+    "LUC304": "malformed-stream-id",
+    "LUC305": "malformed-nats-subject",
+    "LUC306": "malformed-command-name",
+    "LUC401": "direct-messaging-bypass",
+    "LUC501": "handler-not-wrapped",
+    "LUC502": "handler-drops-context",
+    "LUC601": "exception-swallowed",
+    "LUC602": "raise-without-cause",
+    "LUC603": "error-log-without-context",
+    "LUC604": "bare-except",
+}
+
+#: rules the engine reports itself, on every file (never part of a walk)
+GLOBAL_RULES = frozenset({"LUC001", "LUC002"})
 
 
 def _load() -> dict[str, type[Rule]]:
+    from . import fixes
+    from . import rules as package
+    from .rule import Rule
+
     found: dict[str, type[Rule]] = {}
-    for info in pkgutil.iter_modules(_rules_package.__path__):
-        module = importlib.import_module(f"{_rules_package.__name__}.{info.name}")
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -27,11 +64,32 @@ def _load() -> dict[str, type[Rule]]:
                 if value.code in found:
                     raise RuntimeError(f"duplicate rule code {value.code}")
                 found[value.code] = value
-    return dict(sorted(found.items()))
+    found = dict(sorted(found.items()))
+    fixes.attach(found)
+    return found
 
 
-RULES: dict[str, type[Rule]] = _load()
-_fixes.attach(RULES)
+class _Rules(Mapping[str, "type[Rule]"]):
+    """Code -> rule class, loading the rule modules on first access."""
+
+    _loaded: dict[str, type[Rule]] | None = None
+
+    def _rules(self) -> dict[str, type[Rule]]:
+        if self._loaded is None:
+            self._loaded = _load()
+        return self._loaded
+
+    def __getitem__(self, code: str) -> type[Rule]:
+        return self._rules()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules())
+
+    def __len__(self) -> int:
+        return len(self._rules())
+
+
+RULES: Mapping[str, type[Rule]] = _Rules()
 
 
 class UnknownCodeError(ValueError):
@@ -40,7 +98,7 @@ class UnknownCodeError(ValueError):
 
 def check_codes(codes: Iterable[str]) -> None:
     for code in codes:
-        if not any(known.startswith(code) for known in RULES):
+        if not any(known.startswith(code) for known in CATALOGUE):
             raise UnknownCodeError(f"unknown rule code or prefix {code!r}")
 
 
@@ -53,10 +111,24 @@ class Selection:
         self.select = tuple(select) + tuple(extend_select)
         self.ignore = tuple(ignore)
         check_codes(self.select + self.ignore)
-        self.codes = frozenset(code for code in RULES if self._decide(code))
-        self.rules: tuple[type[Rule], ...] = tuple(
-            RULES[code] for code in sorted(self.codes) if not RULES[code].global_scope
-        )
+        self.codes = frozenset(code for code in CATALOGUE if self._decide(code))
+        self._rules: tuple[type[Rule], ...] | None = None
+
+    @property
+    def rules(self) -> tuple[type[Rule], ...]:
+        """The rule classes a walk runs (imports them on first use)."""
+        if self._rules is None:
+            self._rules = tuple(
+                RULES[code] for code in sorted(self.codes) if code not in GLOBAL_RULES
+            )
+        return self._rules
+
+    def __getstate__(self) -> dict[str, object]:  # rule classes re-import in a worker
+        return {"select": self.select, "ignore": self.ignore, "codes": self.codes}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._rules = None
 
     def _decide(self, code: str) -> bool:
         best_select = max((len(p) for p in self.select if code.startswith(p)), default=-1)

@@ -23,7 +23,7 @@ from typing import Any
 from .cache import CACHE_DIR, build_fingerprint
 from .config import Settings
 from .discovery import discover_files
-from .engine import FileResult, analyze, decode, may_contain_service_code
+from .engine import FileResult, decode, may_contain_service_code
 from .project import scan_classes
 
 _FORMAT = 1
@@ -51,6 +51,8 @@ def classes_of(data: bytes, path: str, module: str, is_package: bool, settings: 
         return {}
     if not may_contain_service_code(text, settings):
         return scan_classes(text, module, is_package)
+    from .analysis import analyze  # libcst only for files that may hold service code
+
     analysis, _ = analyze(text, path, module, is_package, settings, ())
     return analysis.ctx.classes if analysis is not None else {}
 

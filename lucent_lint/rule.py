@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import libcst as cst
-
 if TYPE_CHECKING:
+    import libcst as cst
+
     from .context import FileContext
     from .project import ProjectIndex
 
@@ -139,11 +139,13 @@ class Rule:
         """``{"visit": ((NodeClass, method name), ...), "leave": ...}``, computed once."""
         cached = cls.__dict__.get("_handler_cache")
         if cached is None:
+            import libcst
+
             cached = {"visit": [], "leave": []}
             for name in dir(cls):
                 match = _HANDLER.match(name)
                 if match:
-                    node_cls = getattr(cst, match.group(2), None)
+                    node_cls = getattr(libcst, match.group(2), None)
                     if node_cls is None:
                         raise TypeError(f"{cls.__name__}.{name}: no libcst node {match.group(2)}")
                     cached[match.group(1)].append((node_cls, name))

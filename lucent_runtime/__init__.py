@@ -10,33 +10,85 @@ in-process bus) by default, NATS + JetStream when ``NATS_URL`` is set.
 
 from __future__ import annotations
 
-from ._context import (
-    BusinessContext,
-    BusinessContextBuilder,
-    RequestContext,
-    current_request_context,
-)
-from ._errors import (
-    BusinessContextError,
-    CommandError,
-    CommandTimeoutError,
-    ConcurrencyError,
-    ConfigurationError,
-    LucentError,
-    NamingError,
-    NoHandlerError,
-    PayloadError,
-    ProcessDefinitionError,
-    ProcessStepError,
-    RemoteCommandError,
-)
-from ._events import DomainEvent, NewEvent
-from ._handlers import command_handler, event_handler
-from ._infrastructure import Infrastructure, InfrastructureFactory
-from ._logging import StructuredLogger
-from ._process import ProcessStep
-from ._service import CryptoTradingServiceBase, LucentServiceBase, UserServiceBase
-from ._telemetry import DURATION_BUCKETS_MS
+import typing as _typing
+from importlib import import_module as _import_module
+
+if _typing.TYPE_CHECKING:
+    from ._context import (
+        BusinessContext,
+        BusinessContextBuilder,
+        RequestContext,
+        current_request_context,
+    )
+    from ._errors import (
+        BusinessContextError,
+        CommandError,
+        CommandTimeoutError,
+        ConcurrencyError,
+        ConfigurationError,
+        LucentError,
+        NamingError,
+        NoHandlerError,
+        PayloadError,
+        ProcessDefinitionError,
+        ProcessStepError,
+        RemoteCommandError,
+    )
+    from ._events import DomainEvent, NewEvent
+    from ._handlers import command_handler, event_handler
+    from ._infrastructure import Infrastructure, InfrastructureFactory
+    from ._logging import StructuredLogger
+    from ._process import ProcessStep
+    from ._service import CryptoTradingServiceBase, LucentServiceBase, UserServiceBase
+    from ._telemetry import DURATION_BUCKETS_MS
+
+# name -> private module defining it. Imported on first use (PEP 562), so that light users
+# such as the linter (which needs only ``lucent_runtime.naming``) do not load
+# OpenTelemetry, nats-py and the back-ends.
+_EXPORTS = {
+    "BusinessContext": "._context",
+    "BusinessContextBuilder": "._context",
+    "RequestContext": "._context",
+    "current_request_context": "._context",
+    "BusinessContextError": "._errors",
+    "CommandError": "._errors",
+    "CommandTimeoutError": "._errors",
+    "ConcurrencyError": "._errors",
+    "ConfigurationError": "._errors",
+    "LucentError": "._errors",
+    "NamingError": "._errors",
+    "NoHandlerError": "._errors",
+    "PayloadError": "._errors",
+    "ProcessDefinitionError": "._errors",
+    "ProcessStepError": "._errors",
+    "RemoteCommandError": "._errors",
+    "DomainEvent": "._events",
+    "NewEvent": "._events",
+    "command_handler": "._handlers",
+    "event_handler": "._handlers",
+    "Infrastructure": "._infrastructure",
+    "InfrastructureFactory": "._infrastructure",
+    "StructuredLogger": "._logging",
+    "ProcessStep": "._process",
+    "CryptoTradingServiceBase": "._service",
+    "LucentServiceBase": "._service",
+    "UserServiceBase": "._service",
+    "DURATION_BUCKETS_MS": "._telemetry",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "DURATION_BUCKETS_MS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
-from ..registry import RULES
+from ..registry import CATALOGUE
 
 if TYPE_CHECKING:
     from ..run import RunResult
@@ -35,7 +35,7 @@ def write(run: RunResult, stream: TextIO, options: OutputOptions) -> None:
     if options.statistics and run.findings:
         counts = Counter(f.code for f in run.findings)
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            stream.write(f"{count:>5}  {code}  [{RULES[code].slug}]\n")
+            stream.write(f"{count:>5}  {code}  [{CATALOGUE[code]}]\n")
     total = len(run.findings)
     if run.fixed:
         stream.write(f"Fixed {run.fixed} {'finding' if run.fixed == 1 else 'findings'}.\n")

@@ -3,6 +3,8 @@ constants, then classes, then functions)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 
 import lucent_runtime
@@ -21,6 +23,9 @@ def test_all_is_sorted() -> None:
 
 
 def test_all_is_complete() -> None:
+    assert set(lucent_runtime._EXPORTS) == set(lucent_runtime.__all__)
+    for name in lucent_runtime.__all__:  # resolve every lazy export
+        assert getattr(lucent_runtime, name) is not None
     public = {
         name
         for name, value in vars(lucent_runtime).items()
@@ -56,3 +61,12 @@ def test_every_error_is_a_lucent_error() -> None:
             assert issubclass(value, lucent_runtime.LucentError), name
             assert name.endswith("Error")
             assert value.__doc__
+
+
+def test_naming_alone_does_not_load_the_framework() -> None:
+    code = (
+        "import sys, lucent_runtime.naming; "
+        "print(sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'nats'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,33 @@
+"""The static catalogue agrees with the rule classes, and a run over files without
+service code never imports libcst or a rule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from lucent_lint.registry import CATALOGUE, GLOBAL_RULES, RULES
+
+
+def test_catalogue_matches_the_rule_classes() -> None:
+    assert {code: rule.slug for code, rule in RULES.items()} == CATALOGUE
+    assert {code for code, rule in RULES.items() if rule.global_scope} == GLOBAL_RULES
+
+
+def test_a_run_without_service_code_does_not_load_libcst(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_text("class Cache:\n    pass\n")
+    code = (
+        "import sys\n"
+        "from lucent_lint.cli import main\n"
+        "try:\n"
+        "    main(['check', '--no-cache', sys.argv[1]])\n"
+        "except SystemExit as exit:\n"
+        "    heavy = ('libcst', 'opentelemetry', 'nats')\n"
+        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "    print(exit.code, loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "."], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.splitlines()[-1] == "0 []"
