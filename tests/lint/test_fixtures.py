@@ -32,9 +32,7 @@ def test_fixture_findings_match_markers(root: Path) -> None:
     run = run_check([root], settings, project_root, selection)
     assert run.errors == []
     got = sorted(
-
-            (Path(f.path).resolve().relative_to(root.resolve()).as_posix(), f.line, f.code)
-            for f in run.findings
-
+        (Path(f.path).resolve().relative_to(root.resolve()).as_posix(), f.line, f.code)
+        for f in run.findings
     )
     assert got == _expected(root)

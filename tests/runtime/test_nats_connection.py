@@ -140,7 +140,7 @@ async def test_user_and_password_from_url_or_environment(tmp_path: Path) -> None
         await round_trip(f"nats://app:pw@127.0.0.1:{port}", {})
         # the server refuses the credentials; under load the refusal can surface as a
         # reset connection before the client reads the error line
-        with pytest.raises(ConfigurationError, match="Authorization Violation|reset by peer"):
+        with pytest.raises(ConfigurationError, match=r"Authorization Violation|reset by peer"):
             await create_nats_backends(
                 url, env={"NATS_USER": "app", "NATS_PASSWORD": "no"}, initial_connect_timeout=1
             )
