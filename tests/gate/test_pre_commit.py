@@ -63,9 +63,10 @@ def throwaway(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_manifest_declares_the_hook() -> None:
-    hooks = {
-        hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    }
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    ids = [hook["id"] for hook in manifest]
+    assert sorted(ids) == ["lucent-lint", "lucent-lint-fix"]  # each once
+    hooks = {hook["id"]: hook for hook in manifest}
     assert hooks["lucent-lint"]["entry"] == "lucent-lint check"
     assert hooks["lucent-lint-fix"]["entry"] == "lucent-lint check --fix"
     for hook in hooks.values():
