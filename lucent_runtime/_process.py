@@ -23,7 +23,14 @@ from ._context import (
 )
 from ._errors import ProcessDefinitionError, ProcessStepError
 from ._invoke import accepts_positional, invoke
-from ._telemetry import Timer, active_span, metric_attributes, record_error, work_attributes
+from ._telemetry import (
+    Timer,
+    active_span,
+    metric_attributes,
+    record_error,
+    run_traced,
+    work_attributes,
+)
 
 if TYPE_CHECKING:
     from ._service import LucentServiceBase
@@ -91,20 +98,16 @@ async def run_process(
         "business.total_steps": total,
     }
     timer = Timer("process", metric_attributes(business_context, service.service_name, process))
-    with active_span(process, attributes) as span:
-        token = _activate(ctx)
-        try:
-            result = None
-            for number, step in enumerate(plan, start=1):
-                result = await _run_step(service, ctx, process, step, number, total, result)
-        except Exception as error:
-            record_error(span, error, attributes)
-            timer.finish(error)
-            raise
-        finally:
-            _deactivate(token)
-    timer.finish()
-    return result
+
+    async def run_steps() -> Any:
+        result = None
+        for number, step in enumerate(plan, start=1):
+            result = await _run_step(service, ctx, process, step, number, total, result)
+        return result
+
+    return await run_traced(
+        process, attributes, timer, lambda: _activate(ctx), _deactivate, run_steps
+    )
 
 
 async def _run_step(

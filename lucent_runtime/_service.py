@@ -40,10 +40,9 @@ from ._process import ProcessStep, run_process
 from ._publishing import check_event_names, publish_domain_event
 from ._telemetry import (
     Timer,
-    active_span,
     extract_context,
     metric_attributes,
-    record_error,
+    run_traced,
     work_attributes,
 )
 from .backends.base import Message, MessageHandler, Subscription
@@ -116,18 +115,14 @@ class LucentServiceBase:
         timer = Timer(
             "operation", metric_attributes(business_context, self.service_name, operation)
         )
-        with active_span(operation, attributes) as span:
-            token = _activate(ctx)
-            try:
-                result = await invoke(fn, ctx)
-            except Exception as error:
-                record_error(span, error, attributes)
-                timer.finish(error)
-                raise
-            finally:
-                _deactivate(token)
-        timer.finish()
-        return result
+        return await run_traced(
+            operation,
+            attributes,
+            timer,
+            lambda: _activate(ctx),
+            _deactivate,
+            lambda: invoke(fn, ctx),
+        )
 
     async def execute_business_process(
         self,
@@ -216,20 +211,16 @@ class LucentServiceBase:
         timer = Timer(
             "event_handling", metric_attributes(business_context, self.service_name, event.type)
         )
-        with active_span(
-            f"process {event.type}", attributes, SpanKind.CONSUMER, extract_context(carrier)
-        ) as span:
-            token = _activate(ctx)
-            try:
-                result = await invoke(handler, event, ctx)
-            except Exception as error:
-                record_error(span, error, attributes)
-                timer.finish(error)
-                raise
-            finally:
-                _deactivate(token)
-        timer.finish()
-        return result
+        return await run_traced(
+            f"process {event.type}",
+            attributes,
+            timer,
+            lambda: _activate(ctx),
+            _deactivate,
+            lambda: invoke(handler, event, ctx),
+            SpanKind.CONSUMER,
+            extract_context(carrier),
+        )
 
     # -- commands -----------------------------------------------------------------------
     async def send_command(

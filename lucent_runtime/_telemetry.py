@@ -10,7 +10,7 @@ installed does :func:`configure_otlp` install one that exports over OTLP.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "instruments",
     "metric_attributes",
     "record_error",
+    "run_traced",
     "tracer",
     "work_attributes",
 ]
@@ -293,3 +294,30 @@ def configure_otlp(env: Mapping[str, str]) -> trace.TracerProvider | None:
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     return provider
+
+
+async def run_traced(
+    name: str,
+    attributes: Mapping[str, Any],
+    timer: Timer,
+    activate: Callable[[], Any],
+    deactivate: Callable[[Any], None],
+    work: Callable[[], Awaitable[Any]],
+    kind: SpanKind = SpanKind.INTERNAL,
+    context: Context | None = None,
+) -> Any:
+    """Await ``work()`` inside a span, with the request context made current by
+    ``activate`` for the duration: an error is recorded on the span (with ``attributes``)
+    and in the metrics, then re-raised unchanged; the duration is recorded either way."""
+    with active_span(name, attributes, kind, context) as span:
+        token = activate()
+        try:
+            result = await work()
+        except Exception as error:
+            record_error(span, error, attributes)
+            timer.finish(error)
+            raise
+        finally:
+            deactivate(token)
+    timer.finish()
+    return result

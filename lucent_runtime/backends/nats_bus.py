@@ -241,6 +241,9 @@ class NatsMessageBus(MessageBus):
             await self._nc.publish(msg.reply, body)
 
         sub = await self._nc.subscribe(subject, queue=queue, cb=answer)
+        # the server must know of the subscription before start() returns, or a request
+        # sent right after from another connection finds no responder
+        await self._nc.flush()
         served = _Served(sub, self._served.discard)
         self._served.add(served)
         return served
