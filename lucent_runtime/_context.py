@@ -95,6 +95,10 @@ class BusinessContext(_Derived):
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
         self._derive()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy and pickle through the JSON-ready form (the metadata view cannot pickle)
+        return (type(self).from_dict, (self.to_dict(),))
+
     def _derive(self) -> None:
         attributes: dict[str, AttributeValue] = {}
         as_dict: dict[str, Any] = {}

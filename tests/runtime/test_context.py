@@ -181,3 +181,22 @@ def test_dict_round_trip_keeps_everything() -> None:
     assert BusinessContext.from_dict(ctx.to_dict()) == ctx
     with pytest.raises(BusinessContextError):
         BusinessContext.from_dict({"domain": "crypto-trading"})
+
+
+def test_business_context_copies_and_pickles() -> None:
+    import copy
+    import pickle
+
+    from lucent_runtime import BusinessContextBuilder
+
+    context = (
+        BusinessContextBuilder.for_crypto_trading()
+        .with_aggregate("Trade", "trade-1")
+        .with_amount(12.5)
+        .with_metadata("strategy", "arbitrage")
+        .build()
+    )
+    for clone in (copy.deepcopy(context), copy.copy(context), pickle.loads(pickle.dumps(context))):
+        assert clone == context
+        assert clone.to_attributes() == context.to_attributes()
+        assert clone.metadata["strategy"] == "arbitrage"
