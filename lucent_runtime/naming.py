@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from . import _verb_forms
+
 __all__ = [
     "IRREGULAR_PAST_TENSE",
     "PLACEHOLDER",
@@ -23,6 +25,7 @@ __all__ = [
     "is_kebab_case",
     "is_pascal_case",
     "is_past_tense",
+    "past_tense_of",
     "split_words",
     "stream_id_problem",
     "subject_problem",
@@ -161,6 +164,38 @@ def event_type_problem(name: str, extra_past_tense: Iterable[str] = ()) -> str |
         last = words[-1] if words else name
         return f"event type {name!r} does not end in a past-tense verb ({last!r})"
     return None
+
+
+def past_tense_of(name: str, extra_past_tense: Iterable[str] = ()) -> str | None:
+    """``name`` with its last verb turned into the past participle, when that is obvious:
+    ``TradeExecute`` → ``TradeExecuted``, ``FundsWithdraw`` → ``FundsWithdrawn``,
+    ``KycVerify`` → ``KycVerified``, ``UserLogIn`` → ``UserLoggedIn``.
+
+    Only verbs of a curated table are inflected (:mod:`lucent_runtime._verb_forms`), so
+    None comes back for a last word that may be a noun (``PriceFeed``, ``TradeOrder``,
+    ``FundsDeposit``), whose participle is spelled two ways (``OrderCancel``), an acronym or
+    digits, and for a name that is not PascalCase. A valid event type comes back unchanged.
+    Whatever name is returned is a valid event type (:func:`event_type_problem`).
+    """
+    if not is_pascal_case(name):
+        return None
+    if event_type_problem(name, extra_past_tense) is None:
+        return name
+    words = split_words(name)
+    particles: list[str] = []
+    while len(words) > 1 and words[-1].lower() in _PARTICLES:
+        particles.insert(0, words.pop())
+    verb = words[-1]
+    if not (verb[0].isupper() and verb[1:].islower()):
+        return None
+    form = _verb_forms.participle(verb.lower())
+    if form is None and particles:
+        form = _verb_forms.PHRASAL.get(verb.lower())
+    tail = verb + "".join(particles)
+    if form is None or not name.endswith(tail):
+        return None
+    result = name[: -len(tail)] + form.capitalize() + "".join(particles)
+    return result if event_type_problem(result, extra_past_tense) is None else None
 
 
 def command_type_problem(name: str, extra_past_tense: Iterable[str] = ()) -> str | None:

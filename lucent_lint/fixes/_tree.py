@@ -24,6 +24,15 @@ def ancestors(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> list[cst.CSTNo
     return list(stack) + path if path is not None else []
 
 
+def parent(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
+    """The parent of ``node``, also when it is off the walk's path (a module constant
+    reported from the call that uses it): then searched from the root, ``stack[0]``."""
+    path = ancestors(node, stack)
+    if not path and stack and stack[0] is not node:
+        path = _path_to(stack[0], node) or []
+    return path[-1] if path else None
+
+
 def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
     """The nodes from ``root`` (included) down to ``target`` (excluded)."""
     work: list[tuple[cst.CSTNode, list[cst.CSTNode]]] = [(root, [])]

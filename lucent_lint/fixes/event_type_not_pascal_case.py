@@ -3,8 +3,7 @@
 Only when the intended name is obvious: the literal's words joined in PascalCase
 (:func:`lucent_runtime.naming.to_pascal_case`, an all-capitals name read as lower case
 words) make a valid event type, past tense included (``"trade_execute"`` is left alone).
-LUC303 (PascalCase, but not past tense) has no fix: which verb form was meant is not
-obvious.
+A name that is PascalCase but not past tense is LUC303's, fixed by its own fixer.
 
 Unsafe: an event type is a wire name. Stored events, NATS subjects and the handlers of
 other services still use the old one until they are changed too.
@@ -14,22 +13,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from lucent_runtime.naming import event_type_problem, is_pascal_case, to_pascal_case
 
-from ..rule import Fix
 from . import Fixer
+from ._literal import literal_name, renamed
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from ..context import FileContext
+    from ..rule import Fix
 
 
 def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:
-    if not isinstance(node, cst.SimpleString):
-        return None
-    value = node.evaluated_value
-    if not isinstance(value, str):
+    value = literal_name(node, ctx)
+    if value is None:
         return None
     # SCREAMING_CASE words are words too: "PORTFOLIO_UNCHANGED" -> "PortfolioUnchanged"
     name = to_pascal_case(value.lower() if value.upper() == value else value)
@@ -37,8 +35,7 @@ def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:
         return None
     if event_type_problem(name, ctx.settings.extra_past_tense) is not None:
         return None
-    fixed = node.with_changes(value=f"{node.prefix}{node.quote}{name}{node.quote}")
-    return Fix(replacements={node: fixed})
+    return renamed(node, name)
 
 
 FIXERS = (Fixer("LUC302", "unsafe", "Rename the event type in PascalCase", make_fix),)
