@@ -71,7 +71,7 @@ DOUBLED: frozenset[str] = frozenset("admit ban commit drop emit ship stop submit
 PHRASAL: dict[str, str] = dict(
     pair.split(":")
     for pair in """
-    back:backed cash:cashed check:checked log:logged opt:opted roll:rolled sign:signed
+    cash:cashed check:checked log:logged opt:opted roll:rolled sign:signed
     spin:spun top:topped wind:wound
     """.split()
 )

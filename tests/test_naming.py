@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lucent_runtime import naming
+from lucent_runtime import _verb_forms, naming
 from lucent_runtime.naming import PLACEHOLDER as P
 
 # -- words and cases --------------------------------------------------------------------------
@@ -348,3 +350,196 @@ def test_built_subjects_are_well_formed(words: list[str], event: str, command: s
     name = "-".join(words)
     assert naming.subject_problem(naming.event_subject(name, event)) is None
     assert naming.subject_problem(naming.command_subject(name, command)) is None
+
+
+# -- the past tense of an event type (LUC303's fix) ----------------------------------------------
+
+_TABLE_VERBS = sorted(
+    {*_verb_forms.IRREGULAR, *_verb_forms.REGULAR, *_verb_forms.NOT_DOUBLED, *_verb_forms.DOUBLED}
+)
+_ENDS_CVC = re.compile(r"[^aeiou][aeiou][^aeiouwxy]\Z")
+
+
+@pytest.mark.parametrize(
+    ("name", "fixed"),
+    [
+        ("TradeExecute", "TradeExecuted"),
+        ("YieldOpportunityDetect", "YieldOpportunityDetected"),
+        ("PositionClose", "PositionClosed"),
+        ("CollateralLiquidate", "CollateralLiquidated"),
+        ("UserCreate", "UserCreated"),
+        ("VaultLock", "VaultLocked"),
+        ("OrderFill", "OrderFilled"),
+        ("KycVerify", "KycVerified"),
+        ("DiscountApply", "DiscountApplied"),
+        ("ContractDeploy", "ContractDeployed"),
+        ("SettlementDelay", "SettlementDelayed"),
+        ("PositionOpen", "PositionOpened"),
+        ("AlertTrigger", "AlertTriggered"),
+        ("BotStop", "BotStopped"),
+        ("TransactionCommit", "TransactionCommitted"),
+        ("OrderSend", "OrderSent"),
+        ("TokensSell", "TokensSold"),
+        ("TokensBuy", "TokensBought"),
+        ("InvoicePay", "InvoicePaid"),
+        ("LoanRepay", "LoanRepaid"),
+        ("FundsWithdraw", "FundsWithdrawn"),
+        ("AccountFreeze", "AccountFrozen"),
+        ("AccountUnfreeze", "AccountUnfrozen"),
+        ("MarginHold", "MarginHeld"),
+        ("PortfolioBuild", "PortfolioBuilt"),
+        ("AuctionWin", "AuctionWon"),
+        ("PositionUnwind", "PositionUnwound"),
+        ("LimitExceed", "LimitExceeded"),
+        ("PaymentSucceed", "PaymentSucceeded"),
+        ("NFTMint", "NFTMinted"),
+        ("OrderV2Place", "OrderV2Placed"),
+        ("Execute", "Executed"),
+        # a trailing particle stays; the verb before it is inflected
+        ("UserLogIn", "UserLoggedIn"),
+        ("AccountSignUp", "AccountSignedUp"),
+        ("LoanPayOff", "LoanPaidOff"),
+        ("UserOptOut", "UserOptedOut"),
+        ("NodeSpinUp", "NodeSpunUp"),
+    ],
+)
+def test_past_tense_of_obvious_names(name: str, fixed: str) -> None:
+    assert naming.past_tense_of(name) == fixed
+    assert naming.event_type_problem(fixed) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # nouns: no verb to inflect
+        "PriceFeed",
+        "TradeOrder",
+        "PortfolioSnapshot",
+        "TradeExecution",
+        "UserLogin",
+        "AuditLog",
+        "LoanRequest",
+        "FeatureFlag",
+        "OrderLimit",
+        "WatchList",
+        # nouns that are verbs too, naming things in trading: not obvious
+        "FundsDeposit",
+        "TokenTransfer",
+        "TokenSwap",
+        "PriceRise",
+        # participles spelled two ways
+        "OrderCancel",
+        "TokensBurn",
+        # a prefix does not keep every verb irregular (Relayed, not Relaid)
+        "MessageRelay",
+        # the verb first: which aggregate did what is not obvious
+        "ExecuteTrade",
+        "CreateWallet",
+        # digits, acronyms, progressive forms, a particle on its own
+        "OrderCreate2",
+        "OrderExecuteAPI",
+        "TradeExecuting",
+        "PriceUp",
+        # not PascalCase: LUC302's
+        "trade_execute",
+        "tradeExecute",
+        "TRADE_EXECUTE",
+        "",
+    ],
+)
+def test_past_tense_of_leaves_what_is_not_obvious(name: str) -> None:
+    assert naming.past_tense_of(name) is None
+
+
+@pytest.mark.parametrize("name", ["TradeExecuted", "OrderSet", "BacktestRun", "UserLoggedIn"])
+def test_past_tense_of_a_valid_event_type_is_itself(name: str) -> None:
+    assert naming.past_tense_of(name) == name
+
+
+def test_past_tense_of_uses_extra_past_tense() -> None:
+    assert naming.past_tense_of("PositionHodl") is None
+    assert naming.past_tense_of("PositionHodl", ["hodl"]) == "PositionHodl"
+    assert naming.past_tense_of("TradeExecute", ["hodl"]) == "TradeExecuted"
+
+
+def test_verb_tables_are_disjoint() -> None:
+    tables = [
+        set(_verb_forms.IRREGULAR),
+        _verb_forms.REGULAR,
+        _verb_forms.NOT_DOUBLED,
+        _verb_forms.DOUBLED,
+        set(_verb_forms.PHRASAL),
+    ]
+    assert sum(map(len, tables)) == len(set().union(*tables))
+
+
+def test_irregular_participles_are_the_standard_irregular_forms() -> None:
+    for table in (_verb_forms.IRREGULAR, _verb_forms.PHRASAL):
+        for participle in table.values():
+            if not participle.endswith("ed"):
+                assert naming._is_irregular_past(participle), participle
+
+
+def test_regular_verbs_leave_no_doubling_question() -> None:
+    assert not [verb for verb in _verb_forms.REGULAR if _ENDS_CVC.search(verb)]
+    assert all(_ENDS_CVC.search(verb) for verb in _verb_forms.NOT_DOUBLED | _verb_forms.DOUBLED)
+
+
+@pytest.mark.parametrize("verb", _TABLE_VERBS)
+def test_every_table_verb_is_inflected_into_a_valid_event_type(verb: str) -> None:
+    name = f"Order{verb.capitalize()}"
+    assert naming.event_type_problem(name) is not None  # the base form is not past tense
+    fixed = naming.past_tense_of(name)
+    assert fixed is not None and fixed.startswith("Order")
+    assert naming.event_type_problem(fixed) is None
+
+
+def test_phrasal_verbs_only_before_a_particle() -> None:
+    for verb, participle in _verb_forms.PHRASAL.items():
+        assert naming.past_tense_of(f"User{verb.capitalize()}") is None
+        assert (
+            naming.past_tense_of(f"User{verb.capitalize()}In") == f"User{participle.capitalize()}In"
+        )
+
+
+_HEAD = st.lists(
+    st.from_regex(r"[A-Z][a-z]{1,8}|[A-Z]{2,4}|V[0-9]", fullmatch=True), min_size=0, max_size=3
+).map("".join)
+_PARTICLE = st.sampled_from(["", "In", "Out", "Up", "Off"])
+
+
+@given(_HEAD, st.sampled_from(_TABLE_VERBS), _PARTICLE)
+def test_a_table_verb_after_any_head_becomes_its_participle(
+    head: str, verb: str, particle: str
+) -> None:
+    participle = _verb_forms.participle(verb)
+    assert participle is not None
+    fixed = naming.past_tense_of(f"{head}{verb.capitalize()}{particle}")
+    assert fixed == f"{head}{participle.capitalize()}{particle}"
+    assert naming.event_type_problem(fixed) is None
+    assert naming.past_tense_of(fixed) == fixed
+
+
+@given(st.from_regex(r"[A-Z][A-Za-z0-9]{0,24}", fullmatch=True))
+def test_past_tense_of_any_name_is_valid_and_changes_only_the_last_verb(name: str) -> None:
+    fixed = naming.past_tense_of(name)
+    if fixed is None:
+        return
+    assert naming.event_type_problem(fixed) is None
+    assert naming.past_tense_of(fixed) == fixed
+    if fixed != name:
+        assert naming.event_type_problem(name) is not None
+        words, fixed_words = naming.split_words(name), naming.split_words(fixed)
+        assert len(words) == len(fixed_words)
+        changed = [i for i, (a, b) in enumerate(zip(words, fixed_words, strict=True)) if a != b]
+        assert len(changed) == 1
+        verb, participle = words[changed[0]].lower(), fixed_words[changed[0]].lower()
+        assert participle in (_verb_forms.participle(verb), _verb_forms.PHRASAL.get(verb))
+
+
+@given(st.from_regex(r"[a-z]{2,10}", fullmatch=True))
+def test_words_outside_the_tables_are_never_inflected(word: str) -> None:
+    name = f"Order{word.capitalize()}"
+    if word in _TABLE_VERBS or naming.event_type_problem(name) is None:
+        return
+    assert naming.past_tense_of(name) is None
