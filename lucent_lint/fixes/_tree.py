@@ -26,11 +26,33 @@ def ancestors(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> list[cst.CSTNo
 
 def parent(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
     """The parent of ``node``, also when it is off the walk's path (a module constant
-    reported from the call that uses it): then searched from the root, ``stack[0]``."""
+    reported from the call that uses it): then looked up in the parent map of the root,
+    ``stack[0]``, built once per tree."""
     path = ancestors(node, stack)
-    if not path and stack and stack[0] is not node:
-        path = _path_to(stack[0], node) or []
-    return path[-1] if path else None
+    if path:
+        return path[-1]
+    if not stack or stack[0] is node:
+        return None
+    root = stack[0]
+    if _LAST_MAP[0] is not root:
+        _LAST_MAP[:] = [root, _parent_map(root)]
+    return _LAST_MAP[1].get(id(node))
+
+
+# [root, {id(node): parent}] of the last tree asked about: a file's fixes are built while
+# the engine walks it, so one entry serves them all
+_LAST_MAP: list = [None, {}]
+
+
+def _parent_map(root: cst.CSTNode) -> dict[int, cst.CSTNode]:
+    out: dict[int, cst.CSTNode] = {}
+    work = [root]
+    while work:
+        current = work.pop()
+        for child in children(current):
+            out[id(child)] = current
+            work.append(child)
+    return out
 
 
 def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
