@@ -73,10 +73,11 @@ def builder_chain_root(expr: cst.BaseExpression | None, ctx: FileContext) -> cst
             return None
 
 
-def logger_method(call: cst.Call) -> str | None:
+def logger_method(call: cst.Call, stack: Sequence[cst.CSTNode] | None = None) -> str | None:
     """``error`` for ``self.logger.error(...)``, ``logger.error``, ``log.error``,
     ``logging.error``, ``logging.getLogger(__name__).error``, ``self._logger.error``...;
-    None when the call is not a logger call."""
+    None when the call is not a logger call. Given the ``stack`` of ancestors, a receiver
+    with another name counts when it was assigned a logger (``slog = structlog.get_logger()``)."""
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_METHODS:
         return None
@@ -89,7 +90,26 @@ def logger_method(call: cst.Call) -> str | None:
     last = dotted.rpartition(".")[2]
     if last in _LOGGER_NAMES or last.lower().endswith("logger"):
         return func.attr.value
+    if stack is not None and _assigned_logger(receiver, stack):
+        return func.attr.value
     return None
+
+
+def _assigned_logger(receiver: cst.BaseExpression, stack: Sequence[cst.CSTNode]) -> bool:
+    """``receiver`` holds the one value ``getLogger(...)``, ``get_logger(...)`` or
+    ``StructuredLogger(...)`` (``.bind(...)`` / ``.getChild(...)`` on one included)."""
+    found = resolve_scoped(receiver, stack)
+    value = found[0] if found is not None else None
+    while (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in ("bind", "new", "getChild")
+    ):
+        value = value.func.value
+    if not isinstance(value, cst.Call):
+        return False
+    name = call_name(value)
+    return name in _GET_LOGGER or name == "StructuredLogger"
 
 
 def service_like_class(node: cst.ClassDef, ctx: FileContext) -> bool:

@@ -27,11 +27,14 @@ class ErrorLogWithoutContext(Rule):
     message = "`{call}(...)` in an except block logs without {missing}"
 
     def visit_Call(self, node: cst.Call) -> None:
-        method = logger_method(node)
-        if method not in ("error", "exception"):
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ("error", "exception"):
             return
         stack = self.ctx.stack
         if enclosing_handler(stack) is None:
+            return
+        method = logger_method(node, stack)
+        if method is None:
             return
         if any(arg.star for arg in node.args):
             return  # ``*args`` / ``**fields``: what they hold cannot be seen

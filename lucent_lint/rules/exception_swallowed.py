@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from ..api import PROBLEM_LOG_METHODS, logger_method
@@ -30,7 +32,7 @@ class ExceptionSwallowed(Rule):
         if caught and set(caught) <= _IMPORT_ERRORS:
             return
         name = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
-        if _handles(node.body, name):
+        if _handles(node.body, name, self.ctx.stack):
             return
         clause = f"{keyword} {', '.join(caught)}" if caught else "except:"
         self.report(node, clause=clause)
@@ -47,14 +49,14 @@ def _caught_types(expr: cst.BaseExpression | None) -> list[str]:
     return out
 
 
-def _handles(body: cst.BaseSuite, name: str | None) -> bool:
+def _handles(body: cst.BaseSuite, name: str | None, stack: Sequence[cst.CSTNode]) -> bool:
     """True when the block re-raises (any ``raise`` outside nested functions) or logs: a
     logger call at warning level or above, or any logger call given the error."""
     for node in iter_scope(body):
         if isinstance(node, cst.Raise):
             return True
         if isinstance(node, cst.Call):
-            method = logger_method(node)
+            method = logger_method(node, stack)
             if method is None:
                 continue
             if method in PROBLEM_LOG_METHODS or _passes_error(node, name):

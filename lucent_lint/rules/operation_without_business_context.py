@@ -36,6 +36,11 @@ _CALLABLE_HOLDERS = frozenset({"ProcessStep", "partial", "dict"})
 #: a name containing one of these holds a raw NATS or event-store client
 _RAW_CLIENT_PARTS = ("nats", "jetstream", "event_store", "eventstore", "esdb", "kurrent")
 
+#: connection management on a client: no business work (``await self.nc.drain()``)
+_LIFECYCLE = frozenset(
+    {"connect", "close", "drain", "flush", "start", "stop", "subscribe", "unsubscribe"}
+)
+
 
 @dataclass(slots=True)
 class _Method:
@@ -81,6 +86,8 @@ def raw_client_call(expr: cst.BaseExpression) -> str | None:
     if dotted is None:
         return None
     parts = dotted.split(".")
+    if parts[-1] in _LIFECYCLE:
+        return None
     if parts[0] in ("self", "cls"):
         parts = parts[1:]
         if len(parts) < 2:
@@ -202,7 +209,8 @@ class OperationWithoutBusinessContext(Rule):
         if self._method is None:
             return
         target = raw_client_call(node.expression)
-        if target is not None:
+        # ``nats.connect(...)``: a function of an imported module, not a client's call
+        if target is not None and target.partition(".")[0] not in self.ctx.imports:
             self._work(f"awaits `{target}(...)`")
 
     def visit_Assign(self, node: cst.Assign) -> None:

@@ -131,7 +131,29 @@ class TradeService(CryptoTradingServiceBase):
     async def replay(self, trade_id):
         return await self._event_store_client.read_stream(f"trade-{trade_id}")
 
-    async def ping(self):
-        return await self._nats_client.flush()
+    async def snapshot(self, trade_id):
+        return await self._nats_client.request(f"lucent.commands.ledger.Snapshot{trade_id}", b"")
 """
     assert found(body) == [(10, 11), (17, 11), (20, 11)]
+
+
+def test_connection_management_is_not_business_work() -> None:
+    body = """
+import nats
+
+
+class FeedService(CryptoTradingServiceBase):
+    async def connect(self, url):
+        self.nc = await nats.connect(url)
+
+    async def close(self):
+        await self.nc.drain()
+        await self.infrastructure.close()
+
+    async def listen(self, subject, callback):
+        await self.nc.subscribe(subject, cb=callback)
+
+    async def push(self, subject, payload):
+        await self.nc.publish(subject, payload)
+"""
+    assert found(body) == [(23, 11)]
