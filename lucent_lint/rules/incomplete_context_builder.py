@@ -118,6 +118,7 @@ class IncompleteContextBuilder(Rule):
         stack = self.ctx.stack
         parent = stack[-2]
         if isinstance(parent, cst.Attribute) and parent.value is node:
+            self._uncalled_build(node, parent, stack)
             return  # not the outermost call of its chain
         chain = builder_chain(node, self.ctx, self._live)
         if chain is None:
@@ -139,6 +140,22 @@ class IncompleteContextBuilder(Rule):
             for name in targets:
                 self._bind(name, builder)
         # anything else (returned, passed on, stored on an attribute): not judged here
+
+    def _uncalled_build(
+        self, node: cst.Call, parent: cst.Attribute, stack: list[cst.CSTNode]
+    ) -> None:
+        """``BusinessContextBuilder.for_x().with_aggregate(...).build``: the chain ends in
+        a ``build`` that is never called, so what it gives is a method, not a context."""
+        if parent.attr.value != "build":
+            return
+        grand = stack[-3] if len(stack) > 2 else None
+        if isinstance(grand, cst.Call) and grand.func is parent:
+            return
+        chain = builder_chain(node, self.ctx, self._live)
+        if chain is None or chain.variable is not None:
+            return
+        problems = _problems(chain.has_start, "with_aggregate" in chain.methods, False)
+        self.report(chain.start, problems=problems)
 
     def _continue(self, chain: BuilderChain, use: str, targets: list[str]) -> None:
         builder = self._lookup(chain.variable or "")
