@@ -103,3 +103,24 @@ class PortfolioService(CryptoTradingServiceBase):
         await self.execute_business_operation("rebalance", context, run)
 """
     assert [f for f in lint_text(source) if f.code == "LUC502"] == []
+
+
+def test_an_operation_run_with_a_fresh_context_and_what_it_publishes_are_both_flagged() -> None:
+    source = """
+from lucent_runtime import BusinessContextBuilder, CryptoTradingServiceBase
+
+
+class PortfolioService(CryptoTradingServiceBase):
+    async def handle_trade_executed(self, event):
+        async def apply(evt, ctx):
+            fresh = BusinessContextBuilder.for_crypto_trading().with_aggregate("P", "p-1").build()
+            await self.execute_business_operation(
+                "apply",
+                fresh,
+                lambda c: self.publish_domain_event("PortfolioUpdated", "p-1", {}, fresh, c),
+            )
+
+        await self.handle_domain_event(event, apply)
+"""
+    findings = [(f.line, f.column) for f in lint_text(source) if f.code == "LUC502"]
+    assert findings == [(9, 19), (12, 27)]
