@@ -11,8 +11,21 @@ from ..context import dotted_name
 from ..rule import Rule
 from ..scopes import iter_scope
 
-#: import fallbacks (``except ImportError: orjson = None``) are not error handling
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+#: import fallbacks (``except ImportError: orjson = None``) are not error handling, nor is
+#: catching a control-flow signal: a cancelled task awaited on shutdown, Ctrl-C in
+#: ``main()``, the end of an iterator
+_NOT_ERRORS = frozenset(
+    {
+        "ImportError",
+        "ModuleNotFoundError",
+        "CancelledError",
+        "KeyboardInterrupt",
+        "SystemExit",
+        "GeneratorExit",
+        "StopIteration",
+        "StopAsyncIteration",
+    }
+)
 
 
 class ExceptionSwallowed(Rule):
@@ -29,7 +42,7 @@ class ExceptionSwallowed(Rule):
 
     def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler, keyword: str) -> None:
         caught = _caught_types(node.type)
-        if caught and set(caught) <= _IMPORT_ERRORS:
+        if caught and set(caught) <= _NOT_ERRORS:
             return
         name = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
         if _handles(node.body, name, self.ctx.stack):
