@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .config import Settings
 
 RUNTIME = "lucent_runtime"
+#: a test class (pytest collects ``Test*``): ``TestTradingService``, not ``TestnetService``
+_TEST_CLASS = re.compile(r"Test[A-Z0-9_]")
 
 
 class FileContext:
@@ -118,7 +120,10 @@ class FileContext:
         return node if isinstance(node, cst.FunctionDef) else None
 
     def is_service_class(self, node: cst.ClassDef) -> bool:
-        return bool(self._service_re.search(node.name.value))
+        """The name matches ``service-class-pattern`` and is not a test class's
+        (``TestTradingService``: pytest collects ``Test*`` classes)."""
+        name = node.name.value
+        return bool(self._service_re.search(name)) and not _TEST_CLASS.match(name)
 
     def in_service_class(self) -> bool:
         return any(

@@ -27,6 +27,12 @@ _NOT_ERRORS = frozenset(
     }
 )
 
+#: calls that never return: they raise (a test failure, an exit) in the block's place
+_RAISING_CALLS = frozenset(
+    {"pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit"}
+    | {"self.fail", "self.skipTest"}
+)
+
 
 class ExceptionSwallowed(Rule):
     code = "LUC601"
@@ -69,6 +75,8 @@ def _handles(body: cst.BaseSuite, name: str | None, stack: Sequence[cst.CSTNode]
         if isinstance(node, cst.Raise):
             return True
         if isinstance(node, cst.Call):
+            if dotted_name(node.func) in _RAISING_CALLS:
+                return True
             method = logger_method(node, stack)
             if method is None:
                 continue

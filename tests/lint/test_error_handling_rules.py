@@ -120,3 +120,23 @@ class TradingService(CryptoTradingServiceBase):
             raise failure from exc
 """
     assert [(f.line, f.code) for f in lint_text(source)] == [(17, "LUC603")]
+
+
+def test_a_failing_test_helper_is_not_a_swallowed_error() -> None:
+    text = """
+import pytest
+
+from lucent_runtime import CryptoTradingServiceBase
+
+
+async def check(service):
+    try:
+        await service.start()
+    except Exception:
+        pytest.fail("start raised")
+    try:
+        await service.stop()
+    except Exception:
+        service.stopped = False
+"""
+    assert [(f.line, f.column) for f in lint_text(text) if f.code == "LUC601"] == [(14, 5)]

@@ -83,3 +83,25 @@ class Outer:
         pass
 """
     assert codes(text) == [(7, 5)]
+
+
+def test_test_classes_are_not_services() -> None:
+    text = """
+class TestNotificationService:
+    async def test_alert(self):
+        try:
+            await self.send()
+        except:
+            pass
+
+
+class Test_TradingService:
+    pass
+
+
+class TestnetFaucetService:
+    pass
+"""
+    assert codes(text) == [(14, 1)]
+    assert codes(text, code="LUC601") == []
+    assert codes(text, code="LUC604") == []
