@@ -131,6 +131,11 @@ class MalformedNatsSubject(Rule):
             call = stack[index - 2] if index > 1 else None
             outer = call if isinstance(call, cst.Call) else parent
             return format_template(value), outer, False
+        if isinstance(parent, cst.Assign | cst.AnnAssign) and not isinstance(
+            node, cst.FormattedString
+        ):
+            # a pattern kept for later: SUBJECT = "lucent.events.domain.%s.TradeExecuted"
+            return format_template(percent_template(value)), node, False
         return value, node, False
 
 
