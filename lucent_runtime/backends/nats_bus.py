@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from nats.aio.client import Client
@@ -55,6 +56,10 @@ def _check_durable(durable: str) -> None:
             f"durable name {durable!r} cannot name a JetStream consumer "
             "(no '.', '*', '>' or whitespace)"
         )
+
+
+#: pauses (s) before asking again when no responder is known yet (about 0.2 s in all)
+NO_RESPONDER_RETRIES = (0.01, 0.03, 0.06, 0.1)
 
 
 class _Served(BaseSubscription):
@@ -194,8 +199,22 @@ class NatsMessageBus(MessageBus):
         self, subject: str, data: bytes, headers: dict[str, str], timeout: float
     ) -> Message:
         service, command = _command_names(subject)
+        deadline = time.monotonic() + timeout
         try:
-            reply = await self._nc.request(subject, data, timeout=timeout, headers=headers or None)
+            for pause in (*NO_RESPONDER_RETRIES, None):
+                try:
+                    reply = await self._nc.request(
+                        subject, data, timeout=timeout, headers=headers or None
+                    )
+                    break
+                except NoRespondersError:
+                    # the server learns of a subscription made on another connection a
+                    # moment after that connection's flush: ask again briefly before
+                    # calling the command unserved
+                    if pause is None or time.monotonic() + pause >= deadline:
+                        raise
+                    await asyncio.sleep(pause)
+                    timeout = max(deadline - time.monotonic(), 0.001)
         except NoRespondersError as err:
             raise NoHandlerError(
                 f"no handler answers {subject!r}",

@@ -9,6 +9,7 @@ import pytest
 from opentelemetry.trace import SpanKind
 
 from lucent_runtime import (
+    CommandTimeoutError,
     ConcurrencyError,
     CryptoTradingServiceBase,
     DomainEvent,
@@ -158,5 +159,16 @@ async def test_command_round_trip_between_services(two_processes, spans) -> None
     assert parent_id(server) == client.context.span_id
     assert server.context.trace_id == client.context.trace_id
     assert server.attributes["business.aggregate_id"] == "trade-abc123"
-    with pytest.raises(NoHandlerError):
-        await trading.assess("AssessYieldRisk", {"protocol": "aave"})
+    # once stopped nothing answers; the server may route one more request to the drained
+    # subscription for a moment (interest updates are not instant across connections)
+    for _ in range(20):
+        try:
+            await trading.send_command(
+                "risk-assessment", "AssessYieldRisk", {"protocol": "aave"}, trading_context(), 0.5
+            )
+        except NoHandlerError:
+            break
+        except CommandTimeoutError:
+            continue
+    else:
+        pytest.fail("a stopped service still answered or swallowed commands")
