@@ -1,5 +1,5 @@
 """The hand-written equivalents the runtime benchmark compares against, besides the bare
-calls the issue's targets are set on.
+calls the targets are set on.
 
 Each one is what a careful engineer writes to get the same telemetry without the
 framework: a span with the same attributes, the error recorded on it, the duration

@@ -20,7 +20,7 @@ from .config import Settings
 from .project import ProjectIndex, module_name_for, scan_classes
 from .registry import CATALOGUE, RULES, Selection
 from .rule import Finding
-from .suppress import NoqaMap, noqa_span, suppresses
+from .suppress import NoqaMap, apply_noqa, noqa_span
 
 SYNTAX_ERROR = "LUC001"
 UNUSED_NOQA = "LUC002"
@@ -205,16 +205,7 @@ def finalize(
             )
         )
     findings = [f for f in findings if selection.enabled(f.code) and f.code not in ignored]
-    kept: list[Finding] = []
-    used: dict[int, set[str]] = {}
-    for finding in findings:
-        entry = result.noqa.get(finding.line, False)
-        if entry is not False:
-            by = suppresses(entry, finding.code)  # type: ignore[arg-type]
-            if by is not None:
-                used.setdefault(finding.line, set()).add(by)
-                continue
-        kept.append(finding)
+    kept, used = apply_noqa(findings, result.noqa)
     if result.noqa and selection.enabled(UNUSED_NOQA) and UNUSED_NOQA not in ignored:
         kept.extend(_unused_noqa(result, used, selection))
     kept.sort(key=Finding.sort_key)

@@ -35,7 +35,7 @@ from .project import ProjectIndex, module_name_for
 from .registry import Selection
 from .rule import Fix, Report
 from .run import RunResult, check_results, per_file_ignored
-from .suppress import parse_noqa, suppresses
+from .suppress import apply_noqa, parse_noqa, suppresses
 
 MAX_ROUNDS = 10
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -233,13 +233,7 @@ class FileFixer:
         unsuppressed = finalize(
             dataclasses.replace(result, noqa={}), self.index, self.selection, ignored
         )
-        used: dict[int, set[str]] = {}
-        for finding in unsuppressed:
-            entry = result.noqa.get(finding.line, False)
-            if entry is not False:
-                by = suppresses(entry, finding.code)  # type: ignore[arg-type]
-                if by is not None:
-                    used.setdefault(finding.line, set()).add(by)
+        _, used = apply_noqa(unsuppressed, result.noqa)
         comments = _comment_columns(text)
         if comments is None:
             return text, 0

@@ -11,7 +11,7 @@ Its documentation and examples live in ``rules/LUC###-slug.md``, not in the modu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -132,8 +132,6 @@ class Rule:
         raise NotImplementedError
 
     # -- dispatch table -------------------------------------------------------------
-    _handlers: ClassVar[dict[str, tuple[tuple[type, str], ...]]] = {}
-
     @classmethod
     def handler_names(cls) -> dict[str, tuple[tuple[type, str], ...]]:
         """``{"visit": ((NodeClass, method name), ...), "leave": ...}``, computed once."""
@@ -155,5 +153,3 @@ class Rule:
 
 
 _HANDLER = re.compile(r"(visit|leave)_([A-Z]\w*)$")
-
-RuleFactory = Callable[["FileContext"], Rule]

@@ -8,6 +8,11 @@ on the same comment are left alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .rule import Finding
 
 # flake8's own pattern: "# noqa", optionally followed by ":" and a list of codes.
 NOQA = re.compile(
@@ -53,3 +58,21 @@ def noqa_span(line: str) -> tuple[int, int, tuple[str, ...]] | None:
         return None
     codes = match.group("codes")
     return match.start(), match.end(), tuple(_CODE.findall(codes or ""))
+
+
+def apply_noqa(
+    findings: Iterable[Finding], noqa: NoqaMap
+) -> tuple[list[Finding], dict[int, set[str]]]:
+    """The findings no ``# noqa`` suppresses, and per line the noqa codes that did
+    suppress something (``"*"`` for a bare noqa)."""
+    kept: list[Finding] = []
+    used: dict[int, set[str]] = {}
+    for finding in findings:
+        entry = noqa.get(finding.line, False)
+        if entry is not False:
+            by = suppresses(entry, finding.code)  # type: ignore[arg-type]
+            if by is not None:
+                used.setdefault(finding.line, set()).add(by)
+                continue
+        kept.append(finding)
+    return kept, used
