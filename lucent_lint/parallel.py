@@ -262,6 +262,11 @@ def _check_in_pool(
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    from . import analysis  # noqa: F401 - libcst and the rules, imported once before the
+
+    # fork so that every worker inherits them instead of importing them again
+    selection.rules  # noqa: B018 - loads the rule classes
+
     chunks = chunked(items, jobs)
     workers = min(jobs, len(chunks))
     pending_chunks = {id(chunk): chunk for chunk in chunks}
