@@ -86,18 +86,48 @@ class HandlerDropsContext(Rule):
                 del stack[len(stack) - len(inner) :]
 
     def _fresh(self, expr: cst.BaseExpression, scopes: list[Scope]) -> bool:
-        """A builder chain, or a name the nearest scope binding it assigns only from one."""
-        if builder_chain_root(expr, self.ctx) is not None:
+        """A builder chain (or a call of a helper method that returns one), or a name the
+        nearest scope binding it assigns only from one."""
+        if self._built(expr):
             return True
         if not isinstance(expr, cst.Name):
             return False
         for scope in scopes:
             values = assigned_values(scope, expr.value)
             if values:
-                return all(builder_chain_root(v, self.ctx) is not None for v in values)
+                return all(self._built(v) for v in values)
             if parameter(scope, expr.value) is not None:
                 return False
         return False
+
+    def _built(self, expr: cst.BaseExpression) -> bool:
+        """A builder chain, or ``self._helper(...)`` where ``_helper`` is a method of this
+        class whose every ``return`` gives a builder chain."""
+        if builder_chain_root(expr, self.ctx) is not None:
+            return True
+        if not (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and dotted_name(expr.func.value) == "self"
+        ):
+            return False
+        cls = self.ctx.enclosing_class()
+        if cls is None:
+            return False
+        name = expr.func.attr.value
+        method = next(
+            (s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value == name),
+            None,
+        )
+        if method is None:
+            return False
+        returned = [
+            node.value for node in iter_scope(body_of(method)) if isinstance(node, cst.Return)
+        ]
+        return bool(returned) and all(
+            value is not None and builder_chain_root(value, self.ctx) is not None
+            for value in returned
+        )
 
 
 def _context_parameter(callback: Scope) -> str:
