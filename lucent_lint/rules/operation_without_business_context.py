@@ -16,11 +16,10 @@ from typing import Any
 
 import libcst as cst
 
-from ..api import CONTEXT_WRAPPERS, event_store_append
+from ..api import CONTEXT_WRAPPERS, event_store_append, service_like_class
 from ..context import call_name, dotted_name
 from ..rule import Rule
 from ..walk import iter_tree
-from .service_must_extend_base import class_bases, direct_runtime_base
 
 #: attributes of ``self`` (leading underscores ignored) and local names that hold the
 #: infrastructure or a raw messaging / event-store client
@@ -123,14 +122,7 @@ class OperationWithoutBusinessContext(Rule):
         self._classes.append(_Class(self._is_service(node)))
 
     def _is_service(self, node: cst.ClassDef) -> bool:
-        if self.ctx.is_service_class(node):
-            return True
-        extra = frozenset(self.ctx.settings.extra_base_classes)
-        for base in class_bases(node):
-            qualified = self.ctx.qualified_name(base)
-            if qualified is not None and direct_runtime_base(qualified, extra):
-                return True
-        return False
+        return service_like_class(node, self.ctx)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         cls = self._classes.pop()
