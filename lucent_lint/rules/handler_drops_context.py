@@ -125,9 +125,17 @@ class HandlerDropsContext(Rule):
             node.value for node in iter_scope(body_of(method)) if isinstance(node, cst.Return)
         ]
         return bool(returned) and all(
-            value is not None and builder_chain_root(value, self.ctx) is not None
-            for value in returned
+            value is not None and self._chain_in(value, method) for value in returned
         )
+
+    def _chain_in(self, value: cst.BaseExpression, method: cst.FunctionDef) -> bool:
+        """A builder chain, or a name ``method`` assigns only from builder chains."""
+        if builder_chain_root(value, self.ctx) is not None:
+            return True
+        if not isinstance(value, cst.Name):
+            return False
+        values = assigned_values(method, value.value)
+        return bool(values) and all(builder_chain_root(v, self.ctx) is not None for v in values)
 
 
 def _context_parameter(callback: Scope) -> str:
