@@ -355,6 +355,10 @@ def _may_hold(normal: str) -> bool:
     )
 
 
+#: every called name :func:`event_store_append` can accept (a cheap first test)
+APPEND_NAMES = _STREAM_APPEND_FUNCTIONS | _STORE_APPEND_METHODS
+
+
 def event_store_append(call: cst.Call, stack: Sequence[cst.CSTNode] = ()) -> str | None:
     """``event_store.append(...)`` for a call that appends to an event store by hand
     (``x.event_store.append``, ``eventStore.append``, ``append_to_stream(...)``,

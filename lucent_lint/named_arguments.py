@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from .api import event_store_append, framework_argument, handler_decorator
+from .api import (
+    APPEND_NAMES,
+    REQUIRED_PARAMETERS,
+    event_store_append,
+    framework_argument,
+    handler_decorator,
+)
 from .bindings import string_templates
 from .context import call_argument, call_name
 from .rule import Rule
@@ -47,8 +53,29 @@ class NamedArgumentRule(Rule):
         ``parameter``, or None."""
         raise NotImplementedError
 
+    @classmethod
+    def _called_names(cls) -> frozenset[str]:
+        names = cls.__dict__.get("_names")
+        if names is None:
+            names = frozenset(
+                {
+                    *(
+                        m
+                        for m, params in REQUIRED_PARAMETERS.items()
+                        if set(params) & set(cls.parameters)
+                    ),
+                    *cls.other_calls,
+                    *(APPEND_NAMES if cls.check_append_stream else ()),
+                }
+            )
+            cls._names = names  # type: ignore[attr-defined]
+        return names
+
     # -- candidates ------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        # most calls are none of the few this rule reads: decide by the called name first
+        if call_name(node) not in self._called_names():
+            return
         for parameter in self.parameters:
             argument = framework_argument(node, parameter)
             if argument is not None:
