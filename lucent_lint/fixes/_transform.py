@@ -14,10 +14,10 @@ from ..walk import children
 NodeMap = dict[int, cst.CSTNode]
 
 
-def parent_map(module: cst.Module) -> NodeMap:
-    """``id(node) -> parent`` for every node the walk sees."""
+def parent_map(root: cst.CSTNode) -> NodeMap:
+    """``id(node) -> parent`` for every node the walk sees below ``root``."""
     parents: NodeMap = {}
-    stack: list[cst.CSTNode] = [module]
+    stack: list[cst.CSTNode] = [root]
     while stack:
         node = stack.pop()
         for child in children(node):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 import libcst as cst
 
 from ..walk import children, iter_tree
+from ._transform import parent_map
 
 
 def ancestors(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> list[cst.CSTNode]:
@@ -35,24 +36,13 @@ def parent(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> cst.CSTNode | Non
         return None
     root = stack[0]
     if _LAST_MAP[0] is not root:
-        _LAST_MAP[:] = [root, _parent_map(root)]
+        _LAST_MAP[:] = [root, parent_map(root)]
     return _LAST_MAP[1].get(id(node))
 
 
 # [root, {id(node): parent}] of the last tree asked about: a file's fixes are built while
 # the engine walks it, so one entry serves them all
 _LAST_MAP: list = [None, {}]
-
-
-def _parent_map(root: cst.CSTNode) -> dict[int, cst.CSTNode]:
-    out: dict[int, cst.CSTNode] = {}
-    work = [root]
-    while work:
-        current = work.pop()
-        for child in children(current):
-            out[id(child)] = current
-            work.append(child)
-    return out
 
 
 def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
