@@ -38,6 +38,7 @@ _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _PERCENT_FIELD = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdirf]")
 
 _SCOPES = (cst.FunctionDef, cst.Lambda)
+_LITERALS = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
 _UNKNOWN = object()
 
 
@@ -92,15 +93,11 @@ def string_literals(
     to: itself, both branches of ``a if c else b``, or what a name was assigned."""
     if expr is None or depth > 3:
         return
-    if isinstance(expr, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString):
+    if isinstance(expr, _LITERALS):
         yield expr
-    elif isinstance(expr, cst.IfExp):
-        yield from string_literals(expr.body, stack, depth + 1)
-        yield from string_literals(expr.orelse, stack, depth + 1)
-    elif isinstance(expr, cst.Name | cst.Attribute):
-        found = resolve_scoped(expr, stack)
-        if found is not None:
-            yield from string_literals(found[0], found[1], depth + 1)
+        return
+    for value, scope in _followed(expr, stack):
+        yield from string_literals(value, scope, depth + 1)
 
 
 def string_templates(
@@ -116,7 +113,7 @@ def string_templates(
         if isinstance(expr.operator, cst.Add):
             parts = _added(expr)
             first = parts[0]
-            if isinstance(first, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString):
+            if isinstance(first, _LITERALS):
                 values = [string_value(part) if part is not None else None for part in parts]
                 yield first, "".join(PLACEHOLDER if v is None else v for v in values)
         elif isinstance(expr.operator, cst.Modulo) and isinstance(expr.left, cst.SimpleString):
@@ -134,18 +131,27 @@ def string_templates(
         if value is not None:
             yield expr.func.value, format_template(value)
         return
+    if isinstance(expr, _LITERALS):
+        value = string_value(expr)
+        if value is not None:
+            yield expr, value
+        return
+    for value, scope in _followed(expr, stack):
+        yield from string_templates(value, scope, depth + 1)
+
+
+def _followed(
+    expr: cst.BaseExpression, stack: Sequence[cst.CSTNode]
+) -> Iterator[tuple[cst.BaseExpression, Sequence[cst.CSTNode]]]:
+    """What a string argument may stand for, each with the scope to read it in: both
+    branches of ``a if c else b``, or the single value a name was assigned."""
     if isinstance(expr, cst.IfExp):
-        yield from string_templates(expr.body, stack, depth + 1)
-        yield from string_templates(expr.orelse, stack, depth + 1)
+        yield expr.body, stack
+        yield expr.orelse, stack
     elif isinstance(expr, cst.Name | cst.Attribute):
         found = resolve_scoped(expr, stack)
         if found is not None:
-            yield from string_templates(found[0], found[1], depth + 1)
-    else:
-        for literal in string_literals(expr, stack, depth):
-            value = string_value(literal)
-            if value is not None:
-                yield literal, value
+            yield found
 
 
 def format_template(value: str) -> str:
@@ -164,8 +170,7 @@ def _added(expr: cst.BaseExpression) -> list[cst.BaseExpression | None]:
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left = _added(expr.left)
         right = expr.right
-        literal = isinstance(right, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString)
-        return [*left, right if literal else None]
+        return [*left, right if isinstance(right, _LITERALS) else None]
     return [expr]
 
 
