@@ -34,7 +34,7 @@ from .fixes.unused_noqa import remove_codes
 from .project import ProjectIndex, module_name_for
 from .registry import Selection
 from .rule import Fix, Report
-from .run import RunResult, check_results, per_file_ignored
+from .run import RunResult, check_results, per_file_ignored, stdin_module
 from .suppress import apply_noqa, parse_noqa, suppresses
 
 MAX_ROUNDS = 10
@@ -368,9 +368,8 @@ def fix_stdin(
 ) -> FixRun:
     """Fix one file read from stdin; the run holds what remains in the fixed text (see
     :meth:`FixedFile.output` for the bytes to write back)."""
-    path = Path(filename)
-    module_name, is_package = module_name_for(path) if path.exists() else (path.stem, False)
-    relative = relative_to_root(path, root)
+    module_name, is_package = stdin_module(filename)
+    relative = relative_to_root(Path(filename), root)
     result = check_source(data, filename, module_name, is_package, settings, selection)
     before = check_results([result], [relative], settings, selection, index_results)
     text, _ = decode(data, filename)

@@ -122,8 +122,14 @@ def run_stdin(
     selection: Selection,
     index_results: Sequence[FileResult] = (),
 ) -> RunResult:
-    path = Path(filename)
-    module_name, is_package = module_name_for(path) if path.exists() else (path.stem, False)
+    module_name, is_package = stdin_module(filename)
     result = check_source(data, filename, module_name, is_package, settings, selection)
-    relatives = [relative_to_root(path, root)]
+    relatives = [relative_to_root(Path(filename), root)]
     return check_results([result], relatives, settings, selection, index_results)
+
+
+def stdin_module(filename: str) -> tuple[str, bool]:
+    """The module text read from stdin stands for: that of ``filename`` when the file
+    exists, else a plain module named after its stem."""
+    path = Path(filename)
+    return module_name_for(path) if path.exists() else (path.stem, False)
