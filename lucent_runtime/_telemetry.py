@@ -10,8 +10,7 @@ installed does :func:`configure_otlp` install one that exports over OTLP.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import baggage, metrics, propagate, trace
@@ -239,16 +238,6 @@ def record_error(span: Span, error: BaseException, attributes: Mapping[str, Any]
     span.record_exception(error, attributes=redact_attributes(attributes), escaped=True)
     span.set_attribute("error.type", _type(error))
     span.set_status(Status(StatusCode.ERROR, f"{_type(error)}: {error}"))
-
-
-@contextmanager
-def span_error_guard(span: Span, attributes: Mapping[str, Any]) -> Iterator[None]:
-    """Record any error leaving the block on ``span``; the error propagates unchanged."""
-    try:
-        yield
-    except BaseException as error:
-        record_error(span, error, attributes)
-        raise
 
 
 def inject_headers(extra: Mapping[str, str] | None = None, **entries: str) -> dict[str, str]:
