@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
+from lucent_runtime.naming import PLACEHOLDER
+
 from .api import (
     APPEND_NAMES,
     REQUIRED_PARAMETERS,
@@ -104,6 +106,22 @@ class NamedArgumentRule(Rule):
             if message is not None:
                 self._reported.add(id(literal))
                 self.report(literal, message)
+
+
+class EventTypeRule(NamedArgumentRule):
+    """The base of LUC302 and LUC303: the event type of ``publish_domain_event`` and of
+    ``@event_handler``. A template with an interpolated part cannot be judged."""
+
+    checklist = "naming conventions"
+    parameters = ("event_type",)
+    decorators = {"event_handler": "event_type"}
+
+    def problem(self, parameter: str, value: str) -> str | None:
+        return None if PLACEHOLDER in value else self.event_type_problem(value)
+
+    def event_type_problem(self, event_type: str) -> str | None:
+        """Why ``event_type`` (a complete name) breaks this rule, or None."""
+        raise NotImplementedError
 
 
 def _argument(

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from lucent_runtime.naming import PLACEHOLDER, is_pascal_case, to_pascal_case
+from lucent_runtime.naming import is_pascal_case, to_pascal_case
 
-from ..named_arguments import NamedArgumentRule
+from ..named_arguments import EventTypeRule
 
 
-class EventTypeNotPascalCase(NamedArgumentRule):
+class EventTypeNotPascalCase(EventTypeRule):
     code = "LUC302"
     slug = "event-type-not-pascal-case"
-    checklist = "naming conventions"
     message = "event type {name!r} is not PascalCase (e.g. {suggestion!r})"
-    parameters = ("event_type",)
-    decorators = {"event_handler": "event_type"}
 
-    def problem(self, parameter: str, value: str) -> str | None:
-        if PLACEHOLDER in value or is_pascal_case(value):
+    def event_type_problem(self, event_type: str) -> str | None:
+        if is_pascal_case(event_type):
             return None
-        suggestion = to_pascal_case(value)
+        suggestion = to_pascal_case(event_type)
         if not is_pascal_case(suggestion):
             suggestion = "TradeExecuted"
-        return self.message.format(name=value, suggestion=suggestion)
+        return self.message.format(name=event_type, suggestion=suggestion)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from lucent_runtime.naming import PLACEHOLDER, event_type_problem, is_pascal_case
+from lucent_runtime.naming import event_type_problem, is_pascal_case
 
-from ..named_arguments import NamedArgumentRule
+from ..named_arguments import EventTypeRule
 
 
-class EventTypeNotPastTense(NamedArgumentRule):
+class EventTypeNotPastTense(EventTypeRule):
     code = "LUC303"
     slug = "event-type-not-past-tense"
-    checklist = "naming conventions"
     message = "event type {name!r} does not end in a past-tense verb"
-    parameters = ("event_type",)
-    decorators = {"event_handler": "event_type"}
 
-    def problem(self, parameter: str, value: str) -> str | None:
+    def event_type_problem(self, event_type: str) -> str | None:
         # a name that is not PascalCase is LUC302's: one finding per literal
-        if PLACEHOLDER in value or not is_pascal_case(value):
+        if not is_pascal_case(event_type):
             return None
-        return event_type_problem(value, self.ctx.settings.extra_past_tense)
+        return event_type_problem(event_type, self.ctx.settings.extra_past_tense)
