@@ -20,6 +20,29 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
+# A service with three raw appends (LUC301), two of them in one method.
+LEDGER = """
+from lucent_runtime import CryptoTradingServiceBase
+
+
+class LedgerService(CryptoTradingServiceBase):
+    async def record(self, stream_id, event):
+        await self.infrastructure.event_store.append(stream_id, [event])
+
+    async def record_twice(self, stream_id, event):
+        await self.infrastructure.event_store.append(stream_id, [event])
+        await self.infrastructure.event_store.append(stream_id, [event])
+"""
+
+# A service base in its own module, for subclasses found through the class index.
+PLATFORM_BASE = """
+from lucent_runtime import CryptoTradingServiceBase
+
+
+class PlatformService(CryptoTradingServiceBase):
+    pass
+"""
+
 PYPROJECT = '[project]\nname = "throwaway"\nversion = "0"\n\n[tool.lucent-lint]\n'
 
 

@@ -8,22 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import json_findings, located, lucent, make_project
+from .helpers import LEDGER, json_findings, located, lucent, make_project
 
 APPEND = "        await self.infrastructure.event_store.append(stream_id, [event])\n"
-
-LEDGER = """
-from lucent_runtime import CryptoTradingServiceBase
-
-
-class LedgerService(CryptoTradingServiceBase):
-    async def record(self, stream_id, event):
-        await self.infrastructure.event_store.append(stream_id, [event])
-
-    async def record_twice(self, stream_id, event):
-        await self.infrastructure.event_store.append(stream_id, [event])
-        await self.infrastructure.event_store.append(stream_id, [event])
-"""
 
 SELECT = ("--select", "LUC301")
 

@@ -11,15 +11,7 @@ import pytest
 from lucent_lint.changed import ChangedFilesError, changed_files
 from lucent_lint.registry import RULES
 
-from .helpers import git, lucent, make_project, write
-
-BASE = """
-from lucent_runtime import CryptoTradingServiceBase
-
-
-class PlatformService(CryptoTradingServiceBase):
-    pass
-"""
+from .helpers import PLATFORM_BASE, git, lucent, make_project, write
 
 OLD = """
 from lucent_runtime import CryptoTradingServiceBase
@@ -49,7 +41,7 @@ needs_luc101 = pytest.mark.skipif("LUC101" not in RULES, reason="LUC101 is not i
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = make_project(tmp_path / "repo", {"platform_base.py": BASE, "old.py": OLD})
+    root = make_project(tmp_path / "repo", {"platform_base.py": PLATFORM_BASE, "old.py": OLD})
     git(root, "checkout", "--quiet", "-b", "feature")
     return root
 

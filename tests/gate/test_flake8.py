@@ -13,7 +13,7 @@ import pytest
 
 from lucent_lint.registry import RULES
 
-from .helpers import REPO, json_findings, lucent, make_project
+from .helpers import PLATFORM_BASE, REPO, json_findings, lucent, make_project
 
 LINE = re.compile(r"^(.+?):(\d+):(\d+): ([A-Z]+\d+) (.*)$")
 needs_luc101 = pytest.mark.skipif("LUC101" not in RULES, reason="LUC101 is not in the catalogue")
@@ -78,14 +78,6 @@ class LedgerService(CryptoTradingServiceBase):
         await self.infrastructure.event_store.append(stream_id, [event])
 """
 
-BASE = """
-from lucent_runtime import CryptoTradingServiceBase
-
-
-class PlatformService(CryptoTradingServiceBase):
-    pass
-"""
-
 PRICING = """
 from core.platform_base import PlatformService
 
@@ -115,7 +107,7 @@ def project(tmp_path: Path) -> Path:
         tmp_path / "proj",
         {
             "core/__init__.py": "",
-            "core/platform_base.py": BASE,
+            "core/platform_base.py": PLATFORM_BASE,
             "services/__init__.py": "",
             "services/pricing.py": PRICING,
             "services/ledger.py": LEDGER,

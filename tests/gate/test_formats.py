@@ -19,22 +19,9 @@ from lucent_lint.output.github import escape_data, escape_property
 from lucent_lint.rule import Finding
 from lucent_lint.run import RunResult
 
-from .helpers import lucent, make_project
+from .helpers import LEDGER, lucent, make_project
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text("utf-8"))
-
-LEDGER = """
-from lucent_runtime import CryptoTradingServiceBase
-
-
-class LedgerService(CryptoTradingServiceBase):
-    async def record(self, stream_id, event):
-        await self.infrastructure.event_store.append(stream_id, [event])
-
-    async def record_twice(self, stream_id, event):
-        await self.infrastructure.event_store.append(stream_id, [event])
-        await self.infrastructure.event_store.append(stream_id, [event])
-"""
 
 # A file name with every character GitHub property escaping and URIs must handle.
 ODD_NAME = "ledger%v2,a:b.py"
