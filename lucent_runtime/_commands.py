@@ -42,6 +42,7 @@ from ._telemetry import (
     inject_headers,
     metric_attributes,
     record_error,
+    run_traced,
     work_attributes,
 )
 from .backends.base import Message, RequestHandler
@@ -240,36 +241,40 @@ def command_responder(
             "command_handling",
             metric_attributes(business_context, service.service_name, command_type),
         )
-        with active_span(
-            f"handle {command_type}",
-            attributes,
-            SpanKind.SERVER,
-            extract_context(message.headers),
-        ) as span:
-            token = _activate(ctx)
-            try:
-                data = envelope.get("data")
-                if model is not None:
-                    data = model.model_validate(data)
-                result = await invoke(method, data, ctx)
-                body = {"ok": True, "result": to_jsonable(result, f"reply to {command_type}")}
-            except Exception as error:
-                record_error(span, error, attributes)
-                timer.finish(error)
-                service.logger.error(
-                    f"command {command_type} failed", {"command_type": command_type}, error
-                )
-                return encode(
-                    {
-                        "ok": False,
-                        "error": {"type": type(error).__qualname__, "message": str(error)},
-                        "business_context": business_context.to_dict(),
-                        "correlation_id": correlation,
-                    }
-                )
-            finally:
-                _deactivate(token)
-        timer.finish()
-        return encode(body)
+
+        async def handle() -> Any:
+            data = envelope.get("data")
+            if model is not None:
+                data = model.model_validate(data)
+            result = await invoke(method, data, ctx)
+            return to_jsonable(result, f"reply to {command_type}")
+
+        def log_failure(error: Exception) -> None:
+            service.logger.error(
+                f"command {command_type} failed", {"command_type": command_type}, error
+            )
+
+        try:
+            result = await run_traced(
+                f"handle {command_type}",
+                attributes,
+                timer,
+                lambda: _activate(ctx),
+                _deactivate,
+                handle,
+                SpanKind.SERVER,
+                extract_context(message.headers),
+                log_failure,
+            )
+        except Exception as error:
+            return encode(
+                {
+                    "ok": False,
+                    "error": {"type": type(error).__qualname__, "message": str(error)},
+                    "business_context": business_context.to_dict(),
+                    "correlation_id": correlation,
+                }
+            )
+        return encode({"ok": True, "result": result})
 
     return respond

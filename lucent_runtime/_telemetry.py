@@ -294,10 +294,12 @@ async def run_traced(
     work: Callable[[], Awaitable[Any]],
     kind: SpanKind = SpanKind.INTERNAL,
     context: Context | None = None,
+    on_error: Callable[[Exception], None] | None = None,
 ) -> Any:
     """Await ``work()`` inside a span, with the request context made current by
     ``activate`` for the duration: an error is recorded on the span (with ``attributes``)
-    and in the metrics, then re-raised unchanged; the duration is recorded either way."""
+    and in the metrics, handed to ``on_error`` (still inside the span and the request
+    context), then re-raised unchanged; the duration is recorded either way."""
     with active_span(name, attributes, kind, context) as span:
         token = activate()
         try:
@@ -305,6 +307,8 @@ async def run_traced(
         except Exception as error:
             record_error(span, error, attributes)
             timer.finish(error)
+            if on_error is not None:
+                on_error(error)
             raise
         finally:
             deactivate(token)

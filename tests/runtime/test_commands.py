@@ -4,6 +4,8 @@ and a failing handler."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
@@ -113,6 +115,25 @@ async def test_remote_failure_carries_the_remote_error_and_context(infrastructur
     )
     assert error.target_service == "risk-assessment"
     assert span(spans, "handle AssessArbitrageRisk").status.status_code is StatusCode.ERROR
+
+
+async def test_a_failing_handler_logs_inside_its_span_and_request(infrastructure, spans, caplog):
+    caplog.set_level(logging.ERROR, logger="lucent.risk-assessment")
+    risk = RiskAssessmentService(infrastructure)
+    await risk.start()
+    sender = YieldService(infrastructure, "yield-farming")
+    with pytest.raises(RemoteCommandError):
+        await sender.request_risk_assessment("AssessArbitrageRisk", {"pair": "ETH-USDC"})
+    await risk.stop()
+    (record,) = [r for r in caplog.records if r.name == "lucent.risk-assessment"]
+    body = json.loads(record.getMessage())
+    handler = span(spans, "handle AssessArbitrageRisk")
+    assert body["message"] == "command AssessArbitrageRisk failed"
+    assert body["error"]["type"] == "ValueError"
+    assert body["span_id"] == format(handler.context.span_id, "016x")
+    assert body["correlation_id"] == handler.attributes["event.correlation_id"]
+    assert body["request_id"] == handler.attributes["request.id"]
+    assert [event.name for event in handler.events] == ["exception", "log"]
 
 
 async def test_invalid_command_data_is_a_remote_error(infrastructure):
