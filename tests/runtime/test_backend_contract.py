@@ -29,6 +29,8 @@ from lucent_runtime.backends.base import (
     dead_letter_subject,
 )
 
+from .helpers import eventually
+
 MAX_DELIVER = 3
 SUBJECT = "lucent.events.domain.crypto_trading.TradeExecuted"
 COMMAND = "lucent.commands.risk_assessment.AssessYieldRisk"
@@ -77,14 +79,6 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 def event(kind: str = "TradeExecuted", **data: object) -> NewEvent:
     return NewEvent(str(uuid.uuid4()), kind, dict(data), {"correlation_id": "corr-7"})
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 def recorder(into: list[Message]) -> Callable[[Message], Awaitable[None]]:
@@ -174,7 +168,7 @@ async def test_bus_publish_subscribe(backend: Backend) -> None:
     headers = {"traceparent": TRACEPARENT, "baggage": "user.id=u-1"}
     await bus.publish(SUBJECT, b'{"n": 1}', headers)
     await bus.publish("lucent.events.domain.user_management.UserCreated", b"{}", {})
-    await wait_until(lambda: len(trading) == 1 and len(every) == 2)
+    await eventually(lambda: len(trading) == 1 and len(every) == 2, timeout=10)
     message = trading[0]
     assert (message.subject, message.data, message.attempt) == (SUBJECT, b'{"n": 1}', 1)
     assert {k: message.headers[k] for k in headers} == headers
@@ -195,7 +189,7 @@ async def test_bus_redelivers_until_the_handler_succeeds(backend: Backend) -> No
 
     await backend.bus.subscribe(SUBJECT, "contract-flaky", flaky)
     await backend.bus.publish(SUBJECT, b"trade-1", {})
-    await wait_until(lambda: bool(applied))
+    await eventually(lambda: bool(applied), timeout=10)
     await asyncio.sleep(0.2)
     assert attempts == [1, 2, 3]
     assert applied == [b"trade-1"]
@@ -213,7 +207,7 @@ async def test_bus_dead_letters_after_the_last_attempt(backend: Backend) -> None
     await bus.subscribe(dead_letter_subject("contract-broken"), "contract-dlq", recorder(dead))
     await bus.subscribe(SUBJECT, "contract-broken", broken)
     await bus.publish(SUBJECT, b"trade-9", {"traceparent": TRACEPARENT})
-    await wait_until(lambda: bool(dead))
+    await eventually(lambda: bool(dead), timeout=10)
     await asyncio.sleep(0.2)
     assert attempts == [1, 2, 3]
     assert len(dead) == 1
@@ -237,7 +231,7 @@ async def test_bus_durable_resumes_after_stop(backend: Backend) -> None:
     subscription = await bus.subscribe(SUBJECT, "contract-durable", handler)
     for n in range(10):
         await bus.publish(SUBJECT, f"m{n}".encode(), {})
-    await wait_until(lambda: len(seen) >= 3)
+    await eventually(lambda: len(seen) >= 3, timeout=10)
     await subscription.stop()
     stopped_with = len(seen)
     for n in range(10, 20):
@@ -245,7 +239,7 @@ async def test_bus_durable_resumes_after_stop(backend: Backend) -> None:
     await asyncio.sleep(0.2)
     assert len(seen) == stopped_with  # nothing is delivered to a stopped subscription
     await bus.subscribe(SUBJECT, "contract-durable", handler)
-    await wait_until(lambda: len(seen) == 20)
+    await eventually(lambda: len(seen) == 20, timeout=10)
     await asyncio.sleep(0.2)
     assert seen == [f"m{n}".encode() for n in range(20)]
 

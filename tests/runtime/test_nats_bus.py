@@ -18,6 +18,8 @@ from lucent_runtime.backends.base import (
 from lucent_runtime.backends.nats import create_nats_backends
 from lucent_runtime.backends.nats_bus import EVENTS_STREAM, NatsMessageBus
 
+from .helpers import eventually
+
 SUBJECT = "lucent.events.domain.crypto_trading.TradeExecuted"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
@@ -34,14 +36,6 @@ async def bus(nats_server: str) -> AsyncIterator[NatsMessageBus]:
     bus = await open_bus(nats_server)
     yield bus
     await bus.close()
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def recorder(into: list[Message]) -> Callable[[Message], Awaitable[None]]:
@@ -136,7 +130,7 @@ async def test_publish_subscribe_passes_payload_and_headers(bus: NatsMessageBus)
     headers = {"traceparent": TRACEPARENT, "baggage": "user=u-1", "Nats-Msg-Id": "evt-1"}
     await bus.publish(SUBJECT, b'{"amount": 1}', headers)
     await bus.publish("lucent.events.domain.user_management.UserCreated", b"{}", {})
-    await wait_until(lambda: len(got) == 1)
+    await eventually(lambda: len(got) == 1, timeout=10)
     assert got[0].subject == SUBJECT
     assert got[0].data == b'{"amount": 1}'
     assert got[0].attempt == 1
@@ -157,7 +151,7 @@ async def test_a_handler_that_fails_twice_then_succeeds_is_applied_once(
 
     await bus.subscribe(SUBJECT, "trading-flaky", flaky)
     await bus.publish(SUBJECT, b"trade-1", {})
-    await wait_until(lambda: applied)
+    await eventually(lambda: applied, timeout=10)
     await asyncio.sleep(0.3)  # nothing else may arrive
     assert attempts == [1, 2, 3]
     assert applied == [b"trade-1"]
@@ -177,7 +171,7 @@ async def test_a_handler_that_always_fails_dead_letters_the_message(nats_server:
         await bus.subscribe("lucent.dlq.trading-pricer", "dlq-watch", recorder(dead))
         await bus.subscribe(SUBJECT, "trading-pricer", broken)
         await bus.publish(SUBJECT, b"trade-9", {"traceparent": TRACEPARENT, "Nats-Msg-Id": "e9"})
-        await wait_until(lambda: dead)
+        await eventually(lambda: dead, timeout=10)
         await asyncio.sleep(0.3)
         assert attempts == [1, 2, 3]
         letter = dead[0]
@@ -214,7 +208,7 @@ async def test_a_consumer_stopped_mid_stream_and_restarted_loses_nothing(
         ids = [f"evt-{n}" for n in range(200)]
         for event_id in ids[:100]:
             await publisher.publish(SUBJECT, event_id.encode(), {"Nats-Msg-Id": event_id})
-        await wait_until(lambda: len(applied) >= 20)
+        await eventually(lambda: len(applied) >= 20, timeout=10)
         await subscription.stop()
         stopped_at = len(deliveries)
         for event_id in ids[100:]:
@@ -226,7 +220,7 @@ async def test_a_consumer_stopped_mid_stream_and_restarted_loses_nothing(
 
         consumer_bus = await open_bus(nats_server, batch=16)
         await consumer_bus.subscribe(SUBJECT, "projection", idempotent)
-        await wait_until(lambda: len(applied) == 200)
+        await eventually(lambda: len(applied) == 200, timeout=10)
         await asyncio.sleep(0.2)
         assert sorted(applied, key=applied.__getitem__) == ids  # in order, each once
         assert len(deliveries) == 200  # drained on stop: nothing came twice
@@ -262,7 +256,7 @@ async def test_a_slow_handler_is_not_redelivered_while_it_works(nats_server: str
 
         await bus.subscribe(SUBJECT, "trading-slow", slow)
         await bus.publish(SUBJECT, b"x", {})
-        await wait_until(lambda: attempts)
+        await eventually(lambda: attempts, timeout=10)
         await asyncio.sleep(2.0)
         assert attempts == [1]
         assert await consumer_state(nats_server, "trading-slow") == (0, 0)
@@ -276,13 +270,13 @@ async def test_consumer_resumes_after_a_server_restart(nats_server_process) -> N
         got: list[Message] = []
         await bus.subscribe(SUBJECT, "trading-restart", recorder(got))
         await bus.publish(SUBJECT, b"before", {})
-        await wait_until(lambda: len(got) == 1)
+        await eventually(lambda: len(got) == 1, timeout=10)
         nats_server_process.stop()
         nats_server_process.start()
         nc = bus._nc
-        await wait_until(lambda: nc.stats["reconnects"] >= 1 and nc.is_connected, timeout=15)
+        await eventually(lambda: nc.stats["reconnects"] >= 1 and nc.is_connected, timeout=15)
         await bus.publish(SUBJECT, b"after", {})
-        await wait_until(lambda: len(got) == 2, timeout=15)
+        await eventually(lambda: len(got) == 2, timeout=15)
         assert [m.data for m in got] == [b"before", b"after"]
     finally:
         await bus.close()
