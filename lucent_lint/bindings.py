@@ -23,6 +23,7 @@ import libcst as cst
 from lucent_runtime.naming import PLACEHOLDER
 
 from .context import dotted_name, string_value
+from .scopes import parameters
 from .walk import children
 
 __all__ = [
@@ -207,12 +208,8 @@ def _scope_index(scope: cst.CSTNode) -> dict[str, list[object]]:
     index: dict[str, list[object]] = {}
     todo: list[cst.CSTNode]
     if isinstance(scope, cst.FunctionDef | cst.Lambda):
-        params = scope.params
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        for param in parameters(scope):
             index.setdefault(param.name.value, []).append(_UNKNOWN)
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                index.setdefault(star.name.value, []).append(_UNKNOWN)
         todo = [scope.body]
     elif isinstance(scope, cst.Module):
         todo = list(scope.body)

@@ -56,18 +56,20 @@ def assigned_values(scope: cst.FunctionDef | cst.Lambda, name: str) -> list[cst.
     return out
 
 
-def parameter(scope: cst.FunctionDef | cst.Lambda, name: str) -> cst.Param | None:
-    """The parameter ``name`` of ``scope``, if it has one."""
+def parameters(scope: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:
+    """Every parameter of ``scope``: positional, keyword-only, ``*args`` and ``**kwargs``."""
     params = scope.params
-    for param in (
+    return [
         *params.posonly_params,
         *params.params,
         *params.kwonly_params,
         *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)),
-    ):
-        if param.name.value == name:
-            return param
-    return None
+    ]
+
+
+def parameter(scope: cst.FunctionDef | cst.Lambda, name: str) -> cst.Param | None:
+    """The parameter ``name`` of ``scope``, if it has one."""
+    return next((param for param in parameters(scope) if param.name.value == name), None)
 
 
 def positional_parameters(scope: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:

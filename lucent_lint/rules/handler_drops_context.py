@@ -10,7 +10,7 @@ import libcst as cst
 from ..api import builder_chain_root, business_context_argument, domain_event_callback
 from ..context import call_name, dotted_name
 from ..rule import Rule
-from ..scopes import assigned_values, body_of, iter_scope, parameter
+from ..scopes import assigned_values, body_of, iter_scope, parameter, positional_parameters
 from ..walk import children
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class HandlerDropsContext(Rule):
 
 
 def _context_parameter(callback: Scope) -> str:
-    params = [*callback.params.posonly_params, *callback.params.params]
+    params = positional_parameters(callback)
     if params and params[0].name.value in ("self", "cls") and isinstance(callback, cst.FunctionDef):
         params = params[1:]
     return params[1].name.value if len(params) > 1 else "ctx"
