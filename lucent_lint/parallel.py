@@ -49,6 +49,9 @@ class _Item:
     module: str
     is_package: bool
     size: int
+    #: the file's bytes, read once by the main process; ``None`` for the workers, which
+    #: get paths and read the files themselves
+    data: bytes | None = None
 
 
 @dataclass
@@ -150,6 +153,7 @@ def check_files(
             results[index] = FileResult(path=display)
             checked.unscanned[index] = item
         else:
+            item.data = data
             to_parse.append(item)
             continue
         done_here += 1
@@ -159,6 +163,8 @@ def check_files(
     checked.parsed = len(to_parse)
     total = sum(item.size for item in to_parse)
     if jobs > 1 and len(to_parse) > 1 and total >= POOL_MIN_BYTES:
+        for item in to_parse:
+            item.data = None  # paths, not contents, go to the workers
         _check_in_pool(to_parse, results, settings, selection, jobs, advance)
     else:
         for item in to_parse:
@@ -202,12 +208,15 @@ def _init_worker(settings: Settings, selection: Selection) -> None:
 
 
 def _check_item(item: _Item, settings: Settings, selection: Selection) -> FileResult:
-    try:
-        data = Path(item.path).read_bytes()
-    except OSError as exc:
-        result = FileResult(path=item.display)
-        result.error = f"{item.display}: cannot read: {exc.strerror or exc}"
-        return result
+    """Check one file: from the bytes the main process read, else read by its path."""
+    data, item.data = item.data, None
+    if data is None:
+        try:
+            data = Path(item.path).read_bytes()
+        except OSError as exc:
+            result = FileResult(path=item.display)
+            result.error = f"{item.display}: cannot read: {exc.strerror or exc}"
+            return result
     try:
         return check_source(data, item.display, item.module, item.is_package, settings, selection)
     except Exception as exc:  # a broken file must never take the run down

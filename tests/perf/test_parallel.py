@@ -50,6 +50,24 @@ def test_small_runs_do_not_start_a_pool(project: Path, monkeypatch: pytest.Monke
     assert run.findings  # the platform package alone still has its findings
 
 
+def test_a_serial_run_reads_every_parsed_file_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    run = run_project(project, jobs=1)
+    assert run.findings
+    # the parsed files; the others are read again only for a lazy class scan
+    services = [path for path in reads if path.name.endswith("_service.py")]
+    assert services and len(services) == len(set(services))
+
+
 def test_a_dying_worker_does_not_lose_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     serial = run_project(project, jobs=1)
     parent = os.getpid()
