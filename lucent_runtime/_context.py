@@ -361,7 +361,7 @@ class RequestContext:
         return cls(
             new_id(),
             parent.correlation_id,
-            parent.causation_id or parent.request_id,
+            parent.cause,
             business_context,
             source,
         )
