@@ -29,6 +29,7 @@ __all__ = [
     "split_words",
     "stream_id_problem",
     "subject_problem",
+    "to_kebab_case",
     "to_pascal_case",
     "to_snake",
 ]
@@ -248,6 +249,13 @@ def stream_id_problem(stream_id: str) -> str | None:
 def to_snake(name: str) -> str:
     """``crypto-trading`` → ``crypto_trading`` (the subject spelling of a context or service)."""
     return name.replace("-", "_")
+
+
+def to_kebab_case(name: str) -> str:
+    """``RiskAssessment`` / ``risk_assessment`` / ``Risk Assessment`` → ``risk-assessment``
+    (may still not be kebab-case: ``"42"``, ``""``)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name.strip())
+    return re.sub(r"[^a-z0-9]+", "-", spaced.lower()).strip("-")
 
 
 def to_pascal_case(name: str) -> str:

@@ -69,6 +69,21 @@ def test_to_pascal_case(name: str, pascal: str) -> None:
     assert naming.to_pascal_case(name) == pascal
 
 
+@pytest.mark.parametrize(
+    ("name", "kebab"),
+    [
+        ("RiskAssessment", "risk-assessment"),
+        ("risk_assessment", "risk-assessment"),
+        (" Risk Assessment ", "risk-assessment"),
+        ("riskAssessment2", "risk-assessment2"),
+        ("risk-assessment", "risk-assessment"),
+        ("__", ""),
+    ],
+)
+def test_to_kebab_case(name: str, kebab: str) -> None:
+    assert naming.to_kebab_case(name) == kebab
+
+
 # words of two letters or more: "a_b" gives "AB", an acronym, not PascalCase
 _SNAKE_WORD = st.from_regex(r"[a-z]{2}[a-z0-9]{0,7}", fullmatch=True)
 

@@ -3,13 +3,12 @@ not kebab-case."""
 
 from __future__ import annotations
 
-import re
-
 from lucent_runtime.naming import (
     PLACEHOLDER,
     command_type_problem,
     is_kebab_case,
     is_pascal_case,
+    to_kebab_case,
     to_pascal_case,
 )
 
@@ -37,11 +36,7 @@ class MalformedCommandName(NamedArgumentRule):
             return f"command type {value!r} is not PascalCase (e.g. {suggestion!r})"
         if is_kebab_case(value):
             return None
-        return self.message.format(name=value, suggestion=_kebab(value) or "risk-assessment")
-
-
-def _kebab(name: str) -> str:
-    """``RiskAssessment`` / ``risk_assessment`` / ``Risk Assessment`` -> ``risk-assessment``."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name.strip())
-    kebab = re.sub(r"[^a-z0-9]+", "-", spaced.lower()).strip("-")
-    return kebab if is_kebab_case(kebab) else ""
+        suggestion = to_kebab_case(value)
+        if not is_kebab_case(suggestion):
+            suggestion = "risk-assessment"
+        return self.message.format(name=value, suggestion=suggestion)

@@ -119,3 +119,23 @@ def test_attribute_values_resolve_in_their_own_scope() -> None:
     )
     # self.target is __init__'s parameter, not assess's local; self.fallback is TARGET
     assert pairs(_lint(source)) == [(3, "LUC306")]
+
+
+@pytest.mark.parametrize(
+    ("target", "suggestion"),
+    [("RiskAssessment", "risk-assessment"), ("risk_engine", "risk-engine"), ("42", None)],
+)
+def test_target_service_message_suggests_its_kebab_spelling(
+    target: str, suggestion: str | None
+) -> None:
+    source = _module(
+        "",
+        "",
+        "class DeskService(lucent_runtime.CryptoTradingServiceBase):",
+        "    async def assess(self, data, ctx):",
+        f'        return await self.send_command("{target}", "AssessRisk", data, ctx)',
+    )
+    [finding] = _lint(source)
+    assert finding.code == "LUC306"
+    # a name with no kebab spelling gets the standard's example
+    assert f"(e.g. {suggestion or 'risk-assessment'!r})" in finding.message
