@@ -224,8 +224,8 @@ def call_name(call: cst.Call) -> str | None:
 def call_argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
     """The argument at ``position`` (0-based, positional only) or given as ``keyword``.
 
-    Returns None when absent; when ``*args``/``**kwargs`` make it unknowable, returns the
-    starred value so callers can tell it is not missing (see :func:`has_star_args`).
+    Returns None when absent, and also when a ``*args``/``**kwargs`` before it makes it
+    unknowable: callers that must tell the two apart ask :func:`has_star_args`.
     """
     positional = 0
     for arg in call.args:
