@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -16,6 +16,9 @@ from . import __version__
 from .config import ConfigError, Settings, discover
 from .discovery import MissingPathError
 from .registry import RULES, Selection, UnknownCodeError
+
+if TYPE_CHECKING:
+    from .run import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -216,12 +219,11 @@ def check(
         sys.exit(EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN)
     except OSError as exc:
         _fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}")
-    if run.errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN)
+    sys.exit(_exit_code(run, exit_zero))
 
 
-def _exit_code(run, exit_zero: bool) -> int:  # type: ignore[no-untyped-def]
+def _exit_code(run: RunResult, exit_zero: bool) -> int:
+    """Errors before findings: an incomplete run must not pass for a clean one."""
     if run.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN
