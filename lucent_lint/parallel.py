@@ -122,7 +122,8 @@ def check_files(
     checked = Checked(results=results)  # type: ignore[arg-type]
     names = ModuleNames()
     to_parse: list[_Item] = []
-    digests: dict[int, str] = {}
+    #: cache misses and their digests, to store once they are checked
+    misses: list[tuple[_Item, str]] = []
     done_here = 0
     for index, (path, display) in enumerate(zip(files, displays, strict=True)):
         try:
@@ -145,7 +146,7 @@ def check_files(
                     checked.unscanned[index] = item
                 done_here += 1
                 continue
-            digests[index] = digest
+            misses.append((item, digest))
         text, problem = decode(data, display)
         if text is None:
             results[index] = FileResult(path=display, findings=[problem])  # type: ignore[list-item]
@@ -173,12 +174,11 @@ def check_files(
                 advance(1)
 
     if cache is not None:
-        for index, digest in digests.items():
-            result = results[index]
+        for item, digest in misses:
+            result = results[item.index]
             if result is not None and result.error is None:
-                module, is_package = names(files[index])
-                scanned = index not in checked.unscanned
-                cache.put(str(files[index]), digest, module, is_package, result, scanned)
+                scanned = item.index not in checked.unscanned
+                cache.put(item.path, digest, item.module, item.is_package, result, scanned)
     return checked
 
 
