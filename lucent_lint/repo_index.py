@@ -24,6 +24,7 @@ from .cache import CACHE_DIR, build_fingerprint
 from .config import Settings
 from .discovery import discover_files
 from .engine import FileResult, decode, may_contain_service_code
+from .parallel import ModuleNames
 from .project import scan_classes
 
 _FORMAT = 1
@@ -93,27 +94,6 @@ def _store(file: Path, entries: dict[str, Any]) -> None:
             os.unlink(tmp)
 
 
-def _package_of(directory: Path, known: dict[Path, tuple[str, ...]]) -> tuple[str, ...]:
-    """The dotted package a directory is (empty when it has no ``__init__.py``); the same
-    walk as :func:`project.module_name_for`, remembered per directory."""
-    found = known.get(directory)
-    if found is None:
-        if (directory / "__init__.py").is_file() and directory.parent != directory:
-            found = (*_package_of(directory.parent, known), directory.name)
-        elif (directory / "__init__.py").is_file():
-            found = (directory.name,)
-        else:
-            found = ()
-        known[directory] = found
-    return found
-
-
-def _module_name(path: Path, known: dict[Path, tuple[str, ...]]) -> tuple[str, bool]:
-    is_package = path.name == "__init__.py"
-    parts = _package_of(path.parent, known) + (() if is_package else (path.stem,))
-    return ".".join(parts), is_package
-
-
 def repository_files(root: Path, settings: Settings) -> list[Path]:
     """Every Python file of the project a full ``lucent-lint check`` of ``root`` would see."""
     return discover_files([root], settings, root)
@@ -135,14 +115,14 @@ def index_results(
     entries: dict[str, Any] = {}
     out: list[FileResult] = []
     changed = False
-    packages: dict[Path, tuple[str, ...]] = {}
+    names = ModuleNames()
     for path in repository_files(root, settings):
         key = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         try:
             stat = path.stat()
         except OSError:
             continue
-        module, is_package = _module_name(path, packages)
+        module, is_package = names(path)
         stamp = [stat.st_mtime_ns, stat.st_size, module, is_package]
         entry = cached.get(key)
         if not (
