@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from lucent_lint.cli import main
 from lucent_lint.config import Settings, settings_from_mapping
 from lucent_lint.engine import check_source
 from lucent_lint.registry import Selection
@@ -173,6 +175,26 @@ def test_cli_reports_broken_files_without_traceback(tmp_path: Path) -> None:
     findings = json.loads(proc.stdout)
     by_file = sorted((Path(f["path"]).name, f["code"], f["line"]) for f in findings)
     assert by_file == [("binary.py", "LUC001", 3), ("broken.py", "LUC001", 2)]
+
+
+def test_unreadable_file_is_an_error_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a_locked.py").write_bytes(HEADER + SWALLOWING)
+    (tmp_path / "b_good.py").write_bytes(HEADER + SWALLOWING)
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "a_locked.py":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", str(tmp_path)])
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2, result.output  # an incomplete run never passes
+    assert "a_locked.py: cannot read: Permission denied" in result.output
+    assert "b_good.py:6:9: LUC604" in result.output
 
 
 # -- noqa and LUC002 -----------------------------------------------------------------------------
