@@ -76,14 +76,15 @@ class NamedArgumentRule(Rule):
     # -- candidates ------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         # most calls are none of the few this rule reads: decide by the called name first
-        if call_name(node) not in self._called_names():
+        called = call_name(node)
+        if called not in self._called_names():
             return
         for parameter in self.parameters:
             argument = framework_argument(node, parameter)
             if argument is not None:
                 self._check(parameter, argument)
         if self.other_calls:
-            entry = self.other_calls.get(call_name(node) or "")
+            entry = self.other_calls.get(called or "")
             if entry is not None and isinstance(node.func, cst.Attribute | cst.Name):
                 position, keywords, parameter = entry
                 self._check(parameter, _argument(node, position, keywords))
