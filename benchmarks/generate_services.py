@@ -1,6 +1,6 @@
 """Generate a deterministic repository of Lucent service modules for benchmarking.
 
-    python benchmarks/generate_services.py OUT_DIR [--modules 1000] [--seed 7]
+    python benchmarks/generate_services.py OUT_DIR [--modules 1000] [--seed 7] [--heavy]
 
 Every module is written the way the standard asks (business contexts from the builder,
 operations, multi-step processes, event handlers wrapped in ``handle_domain_event``,
@@ -8,6 +8,11 @@ commands, error handling that keeps the context) in the style of the seed's exam
 few percent of the methods take one of the shortcuts the linter flags, so the run reports
 findings (and pays for positions) as a real repository would. Next to the services there
 are plain helper modules (models, mappers) that the engine's text pre-filter skips.
+
+``--heavy`` writes the findings-heavy variant: shortcuts about ten times as often (about
+three findings per service module), and every service extends a project base class from
+another folder (``lucent_services/platform/bases.py``), so that base-class checks follow
+the repository's class index across folders.
 """
 
 from __future__ import annotations
@@ -58,9 +63,13 @@ def snake(name: str) -> str:
 
 
 class ModuleWriter:
-    def __init__(self, rng: random.Random, domain: str, index: int) -> None:
+    def __init__(
+        self, rng: random.Random, domain: str, index: int, rate: float = 1.0, heavy: bool = False
+    ) -> None:
         self.rng = rng
         self.domain = domain
+        self.rate = rate
+        self.heavy = heavy
         self.base, self.start, self.aggregate = DOMAINS[domain]
         self.noun = rng.choice(NOUNS)
         self.service = f"{self.noun}{snake(domain).title().replace('_', '')}{index}Service"
@@ -68,7 +77,7 @@ class ModuleWriter:
         self.violations = 0
 
     def bad(self, probability: float = 0.04) -> bool:
-        hit = self.rng.random() < probability
+        hit = self.rng.random() < probability * self.rate
         self.violations += hit
         return hit
 
@@ -243,7 +252,7 @@ class ModuleWriter:
             "",
             "from lucent_runtime import (",
             "    BusinessContextBuilder,",
-            f"    {self.base},",
+            *([] if self.heavy else [f"    {self.base},"]),
             "    DomainEvent,",
             "    ProcessStep,",
             "    RequestContext,",
@@ -252,6 +261,7 @@ class ModuleWriter:
             "    event_handler,",
             ")",
             "",
+            *([f"from ...platform.bases import Platform{self.base}"] if self.heavy else []),
             f"from ..models import {noun}Request",
             f"from ..repositories import {noun}Repository",
             "",
@@ -271,7 +281,7 @@ class ModuleWriter:
             "        )",
             "",
             "",
-            f"class {self.service}({self.base}):",
+            f"class {self.service}({'Platform' if self.heavy else ''}{self.base}):",
             f'    """Operations on {noun.lower()}s, with business context on every one."""',
             "",
             "    def __init__(self, infrastructure, repository=None) -> None:",
@@ -337,7 +347,18 @@ def repositories_module() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def generate(out: Path, modules: int = 1000, seed: int = 7) -> dict[str, int]:
+def platform_bases() -> str:
+    """The project's own base classes, one per runtime base, in a folder of their own."""
+    out = ['"""Platform base classes every service of the company extends."""', ""]
+    out += ["from __future__ import annotations", ""]
+    bases = sorted({base for base, _, _ in DOMAINS.values()})
+    out += ["from lucent_runtime import " + ", ".join(bases), ""]
+    for base in bases:
+        out += ["", f"class Platform{base}({base}):", '    """Shared set-up."""', ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def generate(out: Path, modules: int = 1000, seed: int = 7, heavy: bool = False) -> dict[str, int]:
     """Write the repository; returns counts (files, lines, seeded violations)."""
     rng = random.Random(seed)
     if out.exists():
@@ -350,6 +371,11 @@ def generate(out: Path, modules: int = 1000, seed: int = 7) -> dict[str, int]:
         "\n[tool.ruff]\n\n[tool.fixit]\nroot = true\n"
     )
     counts = {"files": 1, "lines": 1, "violations": 0}
+    if heavy:
+        (package / "platform").mkdir()
+        (package / "platform" / "__init__.py").write_text("")
+        (package / "platform" / "bases.py").write_text(platform_bases())
+        counts["files"] += 2
     domains = sorted(DOMAINS)
     per_domain = -(-modules // len(domains))
     written = 0
@@ -369,7 +395,7 @@ def generate(out: Path, modules: int = 1000, seed: int = 7) -> dict[str, int]:
         for index in range(per_domain):
             if written == modules:
                 break
-            writer = ModuleWriter(rng, domain, index)
+            writer = ModuleWriter(rng, domain, index, rate=10.0 if heavy else 1.0, heavy=heavy)
             text = writer.render()
             (directory / "services" / f"{snake(writer.noun)}_{index}_service.py").write_text(text)
             counts["files"] += 1
@@ -384,8 +410,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--modules", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--heavy", action="store_true", help="the findings-heavy variant")
     args = parser.parse_args()
-    counts = generate(args.out, args.modules, args.seed)
+    counts = generate(args.out, args.modules, args.seed, args.heavy)
     files, lines, violations = counts["files"], counts["lines"], counts["violations"]
     print(f"{files} files, {lines} lines, {violations} seeded violations")
 

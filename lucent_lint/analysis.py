@@ -183,8 +183,8 @@ def analyze(
     return Analysis(module, ctx, reports), None
 
 
-def _span(module: cst.Module, reports: list[Report]) -> dict[int, positions.Span]:
-    spans = positions.spans(module, (r.node for r in reports))
+def _span(module: cst.Module, text: str, reports: list[Report]) -> dict[int, positions.Span]:
+    spans = positions.report_spans(module, text, [(r.node, r.stack) for r in reports])
     # once per node: several rules may report the same ``def`` (LUC201 and LUC501)
     functions = {id(r.node): r.node for r in reports if isinstance(r.node, cst.FunctionDef)}
     for key, node in functions.items():
@@ -220,7 +220,7 @@ def walk_into(
     source_lines = text.splitlines()
     for line in result.noqa:
         result.lines[line] = source_lines[line - 1]
-    spans = _span(analysis.module, reports)
+    spans = _span(analysis.module, text, reports)
     for report in reports:
         line, column, end_line, end_column = spans[id(report.node)]
         if 0 < line <= len(source_lines):

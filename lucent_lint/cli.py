@@ -277,6 +277,7 @@ def _write(
         color=terminal, show_source=terminal, statistics=statistics, root=str(root)
     )
     formatter(output_format)(run, stream, options)
+    stream.flush()
 
 
 @main.command("rules")

@@ -161,6 +161,7 @@ class FileContext:
                 fix=fix,
                 deferred=deferred,
                 ancestors=frozenset(id(n) for n in self.stack) if fix else frozenset(),
+                stack=tuple(self.stack),
             )
         )
 

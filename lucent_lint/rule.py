@@ -88,6 +88,8 @@ class Report:
     deferred: dict[str, Any] | None = None
     #: ancestors of ``node`` (ids), so fixes on nested nodes never overlap
     ancestors: frozenset[int] = frozenset()
+    #: the walk's stack when the rule reported (the current node last): where ``node`` is
+    stack: tuple[cst.CSTNode, ...] = ()
 
 
 class Rule:

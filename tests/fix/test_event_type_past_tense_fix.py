@@ -4,12 +4,12 @@ intended name is obvious, only with unsafe fixes allowed."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import Completed
+from tests.cli import lucent as run_cli
 
 from ..lint.helpers import lint_text, pairs
 from .helpers import codes, fix_text, fixed
@@ -133,15 +133,8 @@ def test_extra_past_tense_words_are_not_renamed() -> None:
 # -- on the command line ----------------------------------------------------------------------
 
 
-def lucent(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lucent_lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
+def lucent(cwd: Path, *args: str, stdin: str | None = None) -> Completed:
+    return run_cli(*args, cwd=cwd, stdin=stdin)
 
 
 @pytest.fixture

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import Completed
+from tests.cli import lucent as run_cli
+
 BROKEN = """\
 from lucent_runtime import CryptoTradingServiceBase
 
@@ -35,17 +38,8 @@ class LedgerService(CryptoTradingServiceBase):
 CLEAN = "def helper():\n    return 1\n"
 
 
-def lucent(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "lucent_lint", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+def lucent(cwd: Path, *args: str, stdin: str | None = None) -> Completed:
+    return run_cli(*args, cwd=cwd, stdin=stdin)
 
 
 @pytest.fixture

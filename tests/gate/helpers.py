@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
+
+from tests.cli import lucent
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,18 +45,6 @@ class PlatformService(CryptoTradingServiceBase):
 """
 
 PYPROJECT = '[project]\nname = "throwaway"\nversion = "0"\n\n[tool.lucent-lint]\n'
-
-
-def lucent(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """``lucent-lint ARGS`` as a subprocess (exit code, stdout and stderr as a user sees)."""
-    return subprocess.run(
-        [sys.executable, "-m", "lucent_lint", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def json_findings(*args: str, cwd: Path) -> list[dict[str, Any]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from lucent_lint import cache as cache_module
 from lucent_lint import parallel
 from lucent_lint.cache import CACHE_DIR
+from tests.cli import Completed, lucent
 
 from .project import check, make_project, rows
 
@@ -221,14 +220,8 @@ def test_entries_of_deleted_files_are_dropped(project: Path) -> None:
 
 
 def test_command_line_cache_and_no_cache(project: Path) -> None:
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lucent_lint", "check", ".", "--format", "json", *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+    def cli(*args: str) -> Completed:
+        return lucent("check", ".", "--format", "json", *args, cwd=project)
 
     bypass = cli("--no-cache")
     assert not cache_files(project)

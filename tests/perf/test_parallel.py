@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lucent_lint import parallel
+from tests.cli import Completed, lucent
 
 from .project import check as run_project
 from .project import make_project, rows
@@ -102,14 +101,8 @@ def test_module_names_match_the_per_file_lookup(project: Path) -> None:
         assert names(path.resolve()) == module_name_for(path)
 
 
-def _cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lucent_lint", "check", ".", "--format", "json", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def _cli(project: Path, *args: str) -> Completed:
+    return lucent("check", ".", "--format", "json", *args, cwd=project)
 
 
 def test_command_line_jobs_parity(project: Path) -> None:

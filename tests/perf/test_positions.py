@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lucent_lint import positions
-from lucent_lint.walk import iter_tree
+from lucent_lint.walk import children, iter_tree
 
 from .project import REPO, make_project
 
@@ -31,27 +30,49 @@ TRICKY = (
 )
 
 
-def _sources(tmp_path: Path) -> list[str]:
-    project = make_project(tmp_path / "repo", modules=2)
+TRICKY_BLOCKS = (
+    "class A:\n"
+    "\tdef f(self, x=(1,\n"
+    "\t\t\t2)):\n"
+    "\t\tif x: y = call(\n"
+    "  'a'); z = 'é' + f'{x}'\n"
+    "\t\telif (x and\n"
+    "\t\t   g()):\n"
+    "\t\t\tpass\n"
+    "\t@deco(\n\t  arg())\n"
+    "\tasync def g(self): return [h() for _ in ()]\n"
+    "try:\n  pass\nexcept* E as e:\n  raise X() from e\n"
+    "match x:\n  case [1, y] if y > call():\n    with a() as b, c(\n      ): pass\n"
+)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, cst.Module, dict]]:
+    """Texts with their libcst tree and libcst's own positions (computed once)."""
+    project = make_project(tmp_path_factory.mktemp("repo"), modules=2)
     files = sorted(project.rglob("*.py")) + sorted((REPO / "fixtures").rglob("*.py"))
     files += sorted((REPO / "lucent_lint").glob("*.py"))[:3]
-    texts = [TRICKY]
+    texts = [TRICKY, TRICKY_BLOCKS]
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-            cst.parse_module(text)
-        except (UnicodeDecodeError, cst.ParserSyntaxError):
+            texts.append(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
             continue
-        texts.append(text)
-    return texts
+    out = []
+    for text in texts:
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        out.append((text, module, expected))
+    return out
 
 
-def test_spans_equal_libcst_positions(tmp_path: Path) -> None:
+def test_spans_equal_libcst_positions(corpus) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(11)
     checked = 0
-    for text in _sources(tmp_path):
-        module = cst.parse_module(text)
-        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for text, module, expected in corpus:
         nodes = [node for node in iter_tree(module) if node in expected]
         samples = [nodes, *(rng.sample(nodes, min(len(nodes), k)) for k in (1, 7))]
         for sample in samples:
@@ -66,6 +87,63 @@ def test_spans_equal_libcst_positions(tmp_path: Path) -> None:
                 ), (type(node).__name__, text[:60])
                 checked += 1
     assert checked > 10_000
+
+
+def _with_stacks(module: cst.Module) -> list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]:
+    """Every walked node with the walk's stack at it (itself last), as a rule reports it."""
+    out = []
+    below: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(module, ())]
+    while below:
+        node, above = below.pop()
+        stack = (*above, node)
+        out.append((node, stack))
+        below.extend((child, stack) for child in children(node))
+    return out
+
+
+def _where(position) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+    return (position.start.line, position.start.column, position.end.line, position.end.column)
+
+
+def test_report_spans_equal_libcst_positions_from_every_stack(corpus) -> None:  # type: ignore[no-untyped-def]
+    """Every node, placed from its own stack and from a block above it (as a rule that
+    reports from ``leave_FunctionDef`` or ``leave_Module`` does), where libcst puts it."""
+    rng = random.Random(7)
+    checked = 0
+    for text, module, expected in corpus:
+        walked = [(node, stack) for node, stack in _with_stacks(module) if node in expected]
+        got = positions.report_spans(module, text, walked)
+        for node, _ in walked:
+            assert got[id(node)] == _where(expected[node]), (type(node).__name__, text[:60])
+            checked += 1
+        # the same nodes, reported while the walk stood at their function or at the module
+        from_above = []
+        for node, stack in rng.sample(walked, min(len(walked), 40)):
+            cut = max(
+                (i for i, n in enumerate(stack) if isinstance(n, cst.FunctionDef | cst.Module)),
+                default=0,
+            )
+            from_above.append((node, stack[: cut + 1]))
+        got = positions.report_spans(module, text, from_above)
+        for node, _ in from_above:
+            assert got[id(node)] == _where(expected[node]), (type(node).__name__, text[:60])
+    assert checked > 10_000
+
+
+def test_statements_correspond_one_to_one_with_cpython(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The fast path's precondition holds on every corpus file: libcst's statements and
+    except clauses are CPython's, in the same order."""
+    import ast
+
+    for text, module, _ in corpus:
+        cst_statements, cst_handlers = positions._cst_order(module)
+        ast_statements, ast_handlers = positions._ast_order(ast.parse(text))
+        names = {"Delete": "Del"}  # the one statement the two trees name differently
+        assert [
+            names.get(name, name)
+            for name in (type(n).__name__.removeprefix("Async") for n in ast_statements)
+        ] == [type(n).__name__ for n in cst_statements]
+        assert len(cst_handlers) == len(ast_handlers)
 
 
 def test_no_nodes_no_work() -> None:

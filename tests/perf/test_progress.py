@@ -7,6 +7,7 @@ import io
 import pytest
 
 from lucent_lint.progress import Progress, wanted
+from tests.cli import lucent
 
 
 class Terminal(io.StringIO):
@@ -94,18 +95,9 @@ def test_disabled_never_shows() -> None:
 
 
 def test_command_line_keeps_stderr_clean_when_not_a_terminal(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
-
     (tmp_path / "pyproject.toml").write_text("[tool.lucent-lint]\n")
     for index in range(250):
         (tmp_path / f"m{index}.py").write_text("x = 1\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "lucent_lint", "check", ".", "--no-cache"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = lucent("check", ".", "--no-cache", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
