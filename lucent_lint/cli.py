@@ -281,9 +281,11 @@ def _write(
 
 
 @main.command("rules")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text"
+)
 def rules_command(output_format: str) -> None:
-    """List the rule catalogue."""
+    """List the rule catalogue (``--format markdown`` writes the README's table)."""
     import json
 
     rows = [
@@ -297,6 +299,12 @@ def rules_command(output_format: str) -> None:
     ]
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
+        return
+    if output_format == "markdown":
+        click.echo("| code | slug | checklist item | fix |\n|---|---|---|---|")
+        for row in rows:
+            fix = row["fixable"] or "—"
+            click.echo(f"| {row['code']} | {row['slug']} | {row['checklist']} | {fix} |")
         return
     from rich.console import Console
     from rich.table import Table

@@ -1,6 +1,7 @@
 """The rule catalogue and the selection of a run.
 
-``CATALOGUE`` is the stable list of codes and slugs (SPEC §3): enough to validate
+``CATALOGUE`` is the stable list of codes and slugs, read from the rule docs' file names
+(``rules/LUC###-slug.md``; a test checks they agree with the rule classes): enough to validate
 ``--select``/``--ignore`` and to decide which rules run, without importing libcst or any
 rule. ``RULES`` maps each code to its rule class; the rule modules under
 ``lucent_lint.rules`` are imported on first use only -- a run whose files hold no service
@@ -17,29 +18,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .rule import Rule
 
-CATALOGUE: dict[str, str] = {
-    "LUC001": "syntax-error",
-    "LUC002": "unused-noqa",
-    "LUC101": "service-must-extend-base",
-    "LUC102": "service-base-mismatch",
-    "LUC201": "operation-without-business-context",
-    "LUC202": "business-context-not-from-builder",
-    "LUC203": "incomplete-context-builder",
-    "LUC204": "missing-business-context-argument",
-    "LUC301": "raw-event-store-append",
-    "LUC302": "event-type-not-pascal-case",
-    "LUC303": "event-type-not-past-tense",
-    "LUC304": "malformed-stream-id",
-    "LUC305": "malformed-nats-subject",
-    "LUC306": "malformed-command-name",
-    "LUC401": "direct-messaging-bypass",
-    "LUC501": "handler-not-wrapped",
-    "LUC502": "handler-drops-context",
-    "LUC601": "exception-swallowed",
-    "LUC602": "raise-without-cause",
-    "LUC603": "error-log-without-context",
-    "LUC604": "bare-except",
-}
+
+def _catalogue() -> dict[str, str]:
+    """Code -> slug, from the names of the rule docs (``LUC301-raw-event-store-append.md``):
+    the docs are where a rule's facts are written down, and listing them imports nothing."""
+    from .docs import doc_files
+
+    return {code: path.stem[len(code) + 1 :] for code, path in doc_files().items()}
+
+
+CATALOGUE: dict[str, str] = _catalogue()
 
 #: rules the engine reports itself, on every file (never part of a walk)
 GLOBAL_RULES = frozenset({"LUC001", "LUC002"})

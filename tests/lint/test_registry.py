@@ -15,6 +15,17 @@ def test_catalogue_matches_the_rule_classes() -> None:
     assert {code for code, rule in RULES.items() if rule.global_scope} == GLOBAL_RULES
 
 
+def test_readme_table_is_the_generated_catalogue() -> None:
+    from tests.cli import lucent
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = lucent("rules", "--format", "markdown", cwd=Path.cwd()).stdout
+    assert table.count("\n") == len(RULES) + 2
+    assert table in readme, (
+        "README's rule table is stale: paste `lucent-lint rules --format markdown`"
+    )
+
+
 def test_a_run_without_service_code_does_not_load_libcst(tmp_path: Path) -> None:
     (tmp_path / "plain.py").write_text("class Cache:\n    pass\n")
     code = (
