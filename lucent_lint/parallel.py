@@ -62,9 +62,10 @@ class Checked:
     results: list[FileResult]
     #: index -> file whose classes are not scanned yet (its result has none)
     unscanned: dict[int, _Item] = field(default_factory=dict)
-    #: files parsed in this run (cache misses that needed parsing), for measurements
-    parsed: int = 0
-    cache_hits: int = 0
+    #: the files parsed in this run (cache misses that may hold service code), as shown
+    parsed: list[str] = field(default_factory=list)
+    #: worker processes the run started (0: it parsed in this process)
+    workers: int = 0
 
 
 class ModuleNames:
@@ -141,7 +142,6 @@ def check_files(
             hit = cache.get(item.path, digest, module, is_package, display)
             if hit is not None:
                 results[index], scanned = hit
-                checked.cache_hits += 1
                 if not scanned:
                     checked.unscanned[index] = item
                 done_here += 1
@@ -161,12 +161,12 @@ def check_files(
     if advance is not None and done_here:
         advance(done_here)
 
-    checked.parsed = len(to_parse)
+    checked.parsed = [item.display for item in to_parse]
     total = sum(item.size for item in to_parse)
     if jobs > 1 and len(to_parse) > 1 and total >= POOL_MIN_BYTES:
         for item in to_parse:
             item.data = None  # paths, not contents, go to the workers
-        _check_in_pool(to_parse, results, settings, selection, jobs, advance)
+        checked.workers = _check_in_pool(to_parse, results, settings, selection, jobs, advance)
     else:
         for item in to_parse:
             results[item.index] = _check_item(item, settings, selection)
@@ -182,8 +182,10 @@ def check_files(
     return checked
 
 
-def complete_index(checked: Checked, cache: Cache | None = None) -> None:
-    """Give every unparsed file its classes (the text scan), for the repository index."""
+def complete_index(checked: Checked, cache: Cache | None = None) -> int:
+    """Give every unparsed file its classes (the text scan), for the repository index;
+    returns how many files it scanned."""
+    scanned = len(checked.unscanned)
     for index, item in checked.unscanned.items():
         result = checked.results[index]
         try:
@@ -195,6 +197,7 @@ def complete_index(checked: Checked, cache: Cache | None = None) -> None:
         if cache is not None:
             cache.update_classes(item.path, result.classes)
     checked.unscanned.clear()
+    return scanned
 
 
 # -- the pool ----------------------------------------------------------------------------------
@@ -265,7 +268,8 @@ def _check_in_pool(
     selection: Selection,
     jobs: int,
     advance: Advance | None,
-) -> None:
+) -> int:
+    """Check ``items`` over up to ``jobs`` worker processes; returns how many it started."""
     # imported here: a run with little to parse never pays for the pool machinery
     import gc
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -310,3 +314,4 @@ def _check_in_pool(
                 results[item.index] = _check_item(item, settings, selection)
                 if advance is not None:
                     advance(1)
+    return workers

@@ -30,6 +30,12 @@ class RunResult:
     checked: list[str] = field(default_factory=list)
     #: findings fixed by ``--fix`` before these were found
     fixed: int = 0
+    #: what the run did, for measurements: the files it parsed (the others came from the
+    #: cache, had no service code or did not decode), the worker processes it started, and
+    #: how many unparsed files it scanned for classes because a finding needed the index
+    parsed: list[str] = field(default_factory=list)
+    workers: int = 0
+    scanned: int = 0
 
 
 def per_file_ignored(relative: str, settings: Settings) -> frozenset[str]:
@@ -106,12 +112,16 @@ def run_check(
     )
     if progress is not None:
         progress.close()
+    scanned = 0
     if checked.unscanned and any(result.deferred for result in checked.results):
-        complete_index(checked, cache)  # the index is only consulted for deferred findings
+        # the index is only consulted for deferred findings
+        scanned = complete_index(checked, cache)
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)
-    return check_results(checked.results, relatives, settings, selection, index_results)
+    run = check_results(checked.results, relatives, settings, selection, index_results)
+    run.parsed, run.workers, run.scanned = checked.parsed, checked.workers, scanned
+    return run
 
 
 def run_stdin(

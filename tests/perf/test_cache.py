@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from lucent_lint import cache as cache_module
-from lucent_lint import parallel
 from lucent_lint.cache import CACHE_DIR
 from tests.cli import Completed, lucent
 
@@ -22,22 +21,9 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "repo", modules=10)
 
 
-class Counter:
-    """Counts the files the engine really parses."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.paths: list[str] = []
-        real = parallel._check_item
-
-        def counting(item, settings, selection):  # type: ignore[no-untyped-def]
-            self.paths.append(Path(item.path).name)
-            return real(item, settings, selection)
-
-        monkeypatch.setattr(parallel, "_check_item", counting)
-
-    def take(self) -> list[str]:
-        out, self.paths = self.paths, []
-        return out
+def parsed(run) -> list[str]:  # type: ignore[no-untyped-def]
+    """The names of the files a run really parsed (the others came from the cache)."""
+    return [Path(path).name for path in run.parsed]
 
 
 def cache_files(project: Path) -> list[Path]:
@@ -47,14 +33,12 @@ def cache_files(project: Path) -> list[Path]:
 def test_warm_run_parses_nothing_and_reports_the_same(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counter = Counter(monkeypatch)
     fresh = check(project)
-    parsed = counter.take()
-    assert parsed
+    assert parsed(fresh)
     cold = check(project, use_cache=True)
-    assert sorted(counter.take()) == sorted(parsed)
+    assert sorted(parsed(cold)) == sorted(parsed(fresh))
     warm = check(project, use_cache=True)
-    assert counter.take() == []
+    assert parsed(warm) == []
     assert rows(warm) == rows(cold) == rows(fresh)
     assert warm.lines == fresh.lines and warm.errors == fresh.errors
     # files with findings are cached with their findings (LUC301, LUC001 among them)
@@ -67,11 +51,10 @@ def test_editing_a_file_invalidates_only_that_file(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     check(project, use_cache=True)
-    counter = Counter(monkeypatch)
     target = project / "lucent_services/platform/raw_service.py"
     target.write_text(target.read_text().replace("append(stream_id", "append(\n  stream_id"))
     run = check(project, use_cache=True)
-    assert counter.take() == ["raw_service.py"]
+    assert parsed(run) == ["raw_service.py"]
     assert rows(run) == rows(check(project))
 
 
@@ -97,9 +80,8 @@ def test_configuration_change_uses_another_cache(
             "[tool.lucent-lint]\n", '[tool.lucent-lint]\nignore = ["LUC3"]\n'
         )
     )
-    counter = Counter(monkeypatch)
     run = check(project, use_cache=True)
-    assert counter.take()  # nothing reused from the other configuration
+    assert parsed(run)  # nothing reused from the other configuration
     assert not {f.code for f in run.findings if f.code.startswith("LUC3")}
     assert len(cache_files(project)) == 2
     assert rows(run) == rows(check(project))
@@ -118,9 +100,8 @@ def test_selection_is_part_of_the_key(project: Path) -> None:
 def test_new_version_ignores_the_old_cache(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check(project, use_cache=True)
     monkeypatch.setattr(cache_module, "__version__", "999.0")
-    counter = Counter(monkeypatch)
     run = check(project, use_cache=True)
-    assert counter.take()
+    assert parsed(run)
     assert rows(run) == rows(check(project))
 
 
@@ -195,11 +176,12 @@ def test_damaged_cache_is_ignored_and_rebuilt(
     expected = rows(check(project, use_cache=True))
     (cache_file,) = cache_files(project)
     damage(cache_file)
-    counter = Counter(monkeypatch)
-    assert rows(check(project, use_cache=True)) == expected
-    assert counter.take()  # re-checked, not trusted
-    assert rows(check(project, use_cache=True)) == expected
-    assert counter.take() == []  # and rebuilt
+    again = check(project, use_cache=True)
+    assert rows(again) == expected
+    assert parsed(again)  # re-checked, not trusted
+    rebuilt = check(project, use_cache=True)
+    assert rows(rebuilt) == expected
+    assert parsed(rebuilt) == []  # and rebuilt
 
 
 def test_unwritable_cache_directory_is_not_an_error(project: Path) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from lucent_lint import parallel
 from lucent_lint.config import Settings, settings_from_mapping
 from lucent_lint.engine import check_source, may_contain_service_code
 
@@ -69,21 +68,15 @@ def test_run_parses_only_candidates_and_indexes_the_rest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = make_project(tmp_path / "repo", modules=4)
-    parsed: list[str] = []
-    real = parallel._check_item
-
-    def counting(item, settings, selection):  # type: ignore[no-untyped-def]
-        parsed.append(Path(item.path).name)
-        return real(item, settings, selection)
-
-    monkeypatch.setattr(parallel, "_check_item", counting)
     run = check(project)
+    parsed = [Path(path).name for path in run.parsed]
     # helpers (models, repositories, the middle base class) are never parsed ...
     assert "models.py" not in parsed and "middle.py" not in parsed
     assert "chained_service.py" in parsed and "base.py" in parsed
     # ... yet the chain ChainedService -> Middle -> PlatformBase resolves through middle.py
     flagged = {Path(f.path).name for f in run.findings if f.code == "LUC101"}
     assert "chained_service.py" not in flagged and "orphan_service.py" in flagged
+    assert run.scanned > 0  # the unparsed files were scanned for their classes
 
 
 def test_class_scan_is_skipped_when_nothing_waits_for_the_index(
@@ -92,10 +85,6 @@ def test_class_scan_is_skipped_when_nothing_waits_for_the_index(
     (tmp_path / "pyproject.toml").write_text("[tool.lucent-lint]\n")
     for index in range(5):
         (tmp_path / f"helper_{index}.py").write_text(f"class Helper{index}:\n    pass\n")
-    scanned: list[str] = []
-    real = parallel.scan_classes
-    monkeypatch.setattr(
-        parallel, "scan_classes", lambda text, *a: scanned.append(text) or real(text, *a)
-    )
-    assert check(tmp_path).findings == []
-    assert scanned == []
+    run = check(tmp_path)
+    assert run.findings == []
+    assert run.scanned == 0
