@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
+from ._libcst import CodegenState, codegen
 from .walk import children
 
 Span = tuple[int, int, int, int]  # line, column (0-based), end line, end column
@@ -193,7 +193,7 @@ def spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, Span]:
         return {}
     state = _State(module, targets)
     try:
-        module._codegen(state)
+        codegen(module, state)
     except _Done:
         pass
     ranges = {key: state.token_range(key) for key in targets if key in state.inclusive}
@@ -348,9 +348,9 @@ def _place_in(
     state.anchor = statement
     try:
         if is_elif:  # an ``elif`` is an If in its parent's orelse, generated as "elif"
-            statement._codegen(state, is_elif=True)
+            codegen(statement, state, is_elif=True)
         else:
-            statement._codegen(state)
+            codegen(statement, state)
     except _Done:
         pass
     if state.anchor_start is None and isinstance(statement, cst.BaseCompoundStatement):
