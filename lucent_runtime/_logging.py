@@ -225,8 +225,10 @@ class _Sink:
 
 
 def _innermost_frame(text: str) -> str:
-    """``file:line in function`` of the last frame of a formatted traceback."""
-    frames = [m for m in map(_FRAME.match, text.splitlines()) if m]
+    """``file:line in function`` where the error started: the last frame of the first
+    traceback printed (the root cause of a chain)."""
+    first = re.split(r"\n(?:The above exception|During handling of the above)", text, maxsplit=1)
+    frames = [m for m in map(_FRAME.match, first[0].splitlines()) if m]
     if not frames:
         return ""
     last = frames[-1]
