@@ -156,7 +156,8 @@ def test_pre_commit_and_pip_recipes_work_from_a_tagged_clone(tmp_path: Path) -> 
     # every recipe installs the same requirement
     (requirement,) = set(re.findall(r'pip install "(lucent-lint @ git\+[^"]+)"', ci))
     url = re.search(r"git\+(\S+?)@v", requirement)[1]  # type: ignore[index]
-    local = requirement.replace(url, clone.as_uri())
+    # file://localhost/...: pip's requirement parser wants a host in a git+ URL
+    local = requirement.replace(url, f"file://localhost{clone}")
     report = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--dry-run", "--quiet",
          "--report", "-", local],
