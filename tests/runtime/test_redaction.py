@@ -360,3 +360,38 @@ async def test_dead_letter_warning_of_the_bus_is_scrubbed(infrastructure, caplog
     assert any("dead-lettering" in m for m in messages)
     assert not any(PLANTED["handler_error"] in m for m in messages)
     assert PLANTED["handler_error"] not in json.dumps(dead[0].headers)
+
+
+async def test_dead_letters_and_warnings_on_nats_are_scrubbed(nats_server, telemetry, caplog):
+    from lucent_runtime import Infrastructure
+    from lucent_runtime.backends.nats import create_nats_backends
+
+    caplog.set_level(logging.WARNING)
+    store, bus = await create_nats_backends(nats_server, max_deliver=2, backoff=(0.02,))
+    infrastructure = Infrastructure(store, bus, "nats")
+    try:
+        vault = VaultService(infrastructure, "vault")
+        await vault.start()
+        dead: list[Message] = []
+
+        async def collect(message: Message) -> None:
+            dead.append(message)
+
+        await bus.subscribe("lucent.dlq.>", "dlq-watch", collect)
+        with_baggage = baggage.set_baggage("signing_key", PLANTED["baggage"])
+        token = context_api.attach(with_baggage)
+        try:
+            await vault.publish_domain_event("VaultOpened", "vault-3", {}, trading_context())
+        finally:
+            context_api.detach(token)
+        await eventually(lambda: len(dead) == 1, timeout=15)
+        await vault.stop()
+    finally:
+        await infrastructure.close()
+    written = json.dumps(dead[0].headers) + "\n".join(
+        logging.Formatter().format(r) for r in caplog.records
+    )
+    assert "dead-lettering" in written
+    assert "client_secret=[REDACTED]" in written
+    assert PLANTED["handler_error"] not in written
+    assert PLANTED["baggage"] not in written
