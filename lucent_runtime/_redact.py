@@ -113,6 +113,7 @@ def configure_redaction(words: Iterable[str] = (), allow: Iterable[str] = ()) ->
     _policy.add(words, allow)
     is_secret_key.cache_clear()
     is_secret_attribute.cache_clear()
+    _redact_short.cache_clear()
 
 
 def _from_environment() -> None:
@@ -220,8 +221,15 @@ _KEY_VALUE = re.compile(
 _AUTH_SCHEME = re.compile(r"\b(?P<scheme>Bearer|Basic|Token)\s+(?P<value>[\w\-.~+/]+=*)", re.I)
 _JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^\s/:@]+:)[^\s/@]+@", re.I)
-#: a cheap test before the key=value pass: is a separator there at all
-_MAYBE = re.compile(r"[=:]|bearer|basic|token|eyJ", re.I)
+#: what a text must contain to need any of the passes (a cheap test first)
+_HINTS = ("bearer", "basic", "token", "eyj")
+
+
+def _may_hold_secrets(text: str) -> bool:
+    if "=" in text or ":" in text:
+        return True
+    lowered = text.lower()
+    return any(hint in lowered for hint in _HINTS)
 
 
 def _scrub_key_values(text: str) -> str:
@@ -242,11 +250,26 @@ def _scrub_key_values(text: str) -> str:
     return "".join(out)
 
 
+#: texts up to this length are scrubbed once and remembered (attribute values repeat)
+_CACHED_LENGTH = 256
+
+
 def redact_text(text: str) -> str:
     """``text`` with credentials replaced: values of secret-looking keys in ``key=value``,
     ``key: value`` and ``"key": "value"`` forms, ``Bearer`` / ``Basic`` credentials,
     JSON Web Tokens and URL passwords."""
-    if not text or _MAYBE.search(text) is None:
+    if len(text) <= _CACHED_LENGTH:
+        return _redact_short(text)
+    return _redact_text(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _redact_short(text: str) -> str:
+    return _redact_text(text)
+
+
+def _redact_text(text: str) -> str:
+    if not text or not _may_hold_secrets(text):
         return text
     text = _AUTH_SCHEME.sub(lambda m: f"{m['scheme']} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)

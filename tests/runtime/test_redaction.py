@@ -74,11 +74,11 @@ def fresh_policy(monkeypatch):
     from lucent_runtime import _redact
 
     monkeypatch.setattr(_redact, "_policy", _redact._Policy())
-    _redact.is_secret_key.cache_clear()
-    _redact.is_secret_attribute.cache_clear()
+    for cached in (_redact.is_secret_key, _redact.is_secret_attribute, _redact._redact_short):
+        cached.cache_clear()
     yield
-    _redact.is_secret_key.cache_clear()
-    _redact.is_secret_attribute.cache_clear()
+    for cached in (_redact.is_secret_key, _redact.is_secret_attribute, _redact._redact_short):
+        cached.cache_clear()
 
 
 def test_policy_is_configurable(fresh_policy) -> None:
