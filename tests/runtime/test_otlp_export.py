@@ -219,3 +219,36 @@ def test_missing_exporter_is_a_one_line_error_only_when_export_is_asked(tmp_path
     assert "Traceback" not in done.stderr
     # the same protocol without an endpoint asks for no export: the example runs
     assert run_example(tmp_path, OTEL_EXPORTER_OTLP_PROTOCOL="grpc").returncode == 0
+
+
+# -- what the variables select (no provider installed) -------------------------------------
+
+
+def test_endpoints_and_signals_from_the_standard_variables() -> None:
+    from lucent_runtime._telemetry import _Export
+
+    base = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/"}
+    traces, metrics = _Export(base, "trace"), _Export(base, "metric")
+    assert (traces.wanted, traces.endpoint) == (True, "http://collector:4318/v1/traces")
+    assert (metrics.wanted, metrics.endpoint) == (True, "http://collector:4318/v1/metrics")
+    specific = {**base, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://tempo:4318/custom"}
+    assert _Export(specific, "trace").endpoint == "http://tempo:4318/custom"
+    assert not _Export({**base, "OTEL_METRICS_EXPORTER": "none"}, "metric").wanted
+    assert not _Export({}, "trace").wanted
+    chosen = _Export({"OTEL_TRACES_EXPORTER": "otlp"}, "trace")
+    assert chosen.wanted and chosen.endpoint is None  # the exporter's own default
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, "http/json' is not supported"),
+        ({"OTEL_TRACES_EXPORTER": "zipkin"}, "OTEL_TRACES_EXPORTER 'zipkin' is not supported"),
+    ],
+)
+def test_unsupported_settings_are_configuration_errors(env: dict[str, str], message: str):
+    from lucent_runtime import ConfigurationError
+    from lucent_runtime._telemetry import _Export
+
+    with pytest.raises(ConfigurationError, match=message):
+        _Export({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", **env}, "trace")
