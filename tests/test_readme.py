@@ -9,17 +9,15 @@ import json
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 import lucent_lint
-from tests.conftest import _free_port, nats_server_binary
+from tests.conftest import _free_port, nats_server_binary, wait_until_listening
 from tests.gate.helpers import GIT_ENV, git, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,15 +84,7 @@ def test_local_nats_server_command_starts_jetstream(tmp_path: Path) -> None:
         argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        wait_until_listening(process, port)
 
         async def jetstream_is_on() -> None:
             import nats
