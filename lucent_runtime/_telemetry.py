@@ -445,11 +445,16 @@ class ServiceTelemetry:
         return found
 
     def shutdown(self) -> None:
-        """Export what is pending and stop the exporters."""
-        for provider in self._meter_providers.values():
-            provider.shutdown()
-        self.meter_provider.shutdown()
-        self.tracer_provider.shutdown()
+        """Export what is pending and stop the exporters, all providers at once (an
+        unreachable collector then costs one exporter timeout, not one per service)."""
+        import threading
+
+        providers = [*self._meter_providers.values(), self.meter_provider, self.tracer_provider]
+        threads = [threading.Thread(target=provider.shutdown) for provider in providers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 _installed: ServiceTelemetry | None = None
