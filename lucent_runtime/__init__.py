@@ -37,10 +37,11 @@ if _typing.TYPE_CHECKING:
     from ._events import DomainEvent, NewEvent
     from ._handlers import command_handler, event_handler
     from ._infrastructure import Infrastructure, InfrastructureFactory
-    from ._logging import StructuredLogger
+    from ._logging import StructuredLogger, configure_logging
     from ._process import ProcessStep
+    from ._redact import configure_redaction
     from ._service import CryptoTradingServiceBase, LucentServiceBase, UserServiceBase
-    from ._telemetry import DURATION_BUCKETS_MS
+    from ._telemetry import DURATION_BUCKETS_MS, ServiceTelemetry, configure_telemetry
 
 # name -> private module defining it. Imported on first use (PEP 562), so that light users
 # such as the linter (which needs only ``lucent_runtime.naming``) do not load
@@ -69,11 +70,15 @@ _EXPORTS = {
     "Infrastructure": "._infrastructure",
     "InfrastructureFactory": "._infrastructure",
     "StructuredLogger": "._logging",
+    "configure_logging": "._logging",
+    "configure_redaction": "._redact",
     "ProcessStep": "._process",
     "CryptoTradingServiceBase": "._service",
     "LucentServiceBase": "._service",
     "UserServiceBase": "._service",
     "DURATION_BUCKETS_MS": "._telemetry",
+    "ServiceTelemetry": "._telemetry",
+    "configure_telemetry": "._telemetry",
 }
 
 
@@ -114,9 +119,13 @@ __all__ = [
     "ProcessStepError",
     "RemoteCommandError",
     "RequestContext",
+    "ServiceTelemetry",
     "StructuredLogger",
     "UserServiceBase",
     "command_handler",
+    "configure_logging",
+    "configure_redaction",
+    "configure_telemetry",
     "current_request_context",
     "event_handler",
 ]

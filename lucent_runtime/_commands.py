@@ -35,6 +35,7 @@ from ._errors import (
 )
 from ._invoke import invoke
 from ._payload import decode, encode, to_jsonable
+from ._redact import redact_text
 from ._telemetry import (
     Timer,
     active_span,
@@ -270,7 +271,7 @@ def command_responder(
             return encode(
                 {
                     "ok": False,
-                    "error": {"type": type(error).__qualname__, "message": str(error)},
+                    "error": {"type": type(error).__qualname__, "message": redact_text(str(error))},
                     "business_context": business_context.to_dict(),
                     "correlation_id": correlation,
                 }

@@ -6,8 +6,10 @@
   the durable event consumers), from :mod:`lucent_runtime.backends.nats`.
 - otherwise the embedded default, which needs no server: a SQLite event store in
   ``LUCENT_DATA_DIR`` (default ``.lucent/``) and the in-process bus.
-- ``OTEL_EXPORTER_OTLP_ENDPOINT`` set: traces are exported over OTLP (the ``otlp`` extra),
-  unless the application installed its own tracer provider.
+- ``OTEL_EXPORTER_OTLP_ENDPOINT`` (and the other standard ``OTEL_*`` variables): traces and
+  metrics are exported over OTLP, one ``service.name`` per service (the ``otlp`` extra),
+  unless the application installed its own tracer provider
+  (:func:`lucent_runtime._telemetry.configure_telemetry`).
 
 ``create_in_memory()`` gives a store and bus in memory, for tests.
 """

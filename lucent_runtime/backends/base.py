@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from .._events import DomainEvent, NewEvent
+from .._redact import redact_headers, redact_text
 
 
 @dataclass(slots=True)
@@ -41,11 +42,12 @@ def dead_letter_subject(durable: str) -> str:
 
 
 def dead_letter_headers(message: Message, error: BaseException, attempts: int) -> dict[str, str]:
-    """The headers of a dead letter: the original ones plus subject, error and attempts."""
+    """The headers of a dead letter: the original ones plus subject, error and attempts,
+    with secrets redacted (secret-looking headers and baggage members, the error text)."""
     return {
-        **message.headers,
+        **redact_headers(message.headers),
         HEADER_DLQ_SUBJECT: message.subject,
-        HEADER_DLQ_ERROR: f"{type(error).__name__}: {error}",
+        HEADER_DLQ_ERROR: redact_text(f"{type(error).__name__}: {error}"),
         HEADER_DLQ_ATTEMPTS: str(attempts),
     }
 

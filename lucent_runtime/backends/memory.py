@@ -14,12 +14,12 @@ import asyncio
 import contextlib
 import contextvars
 import itertools
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .._errors import CommandTimeoutError, ConcurrencyError, LucentError, NoHandlerError
 from .._events import DomainEvent, NewEvent
+from .._redact import redacting_logger
 from .base import (
     EventStore,
     Message,
@@ -33,7 +33,7 @@ from .base import (
 
 __all__ = ["InMemoryEventStore", "InProcessMessageBus", "subject_matches"]
 
-_log = logging.getLogger("lucent_runtime.bus")
+_log = redacting_logger("lucent_runtime.bus")
 
 
 class InMemoryEventStore(EventStore):

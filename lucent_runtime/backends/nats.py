@@ -11,18 +11,26 @@ Connection settings, from the URL first and the environment second:
   ``nats://token@host:4222`` carry credentials, ``tls://`` asks for TLS.
 - ``NATS_USER`` / ``NATS_PASSWORD``, or ``NATS_TOKEN``, when the URL has none.
 - ``NATS_TLS_CA`` (CA bundle), ``NATS_TLS_CERT`` + ``NATS_TLS_KEY`` (client certificate).
+
+TLS is all or nothing: a ``tls://`` URL, any ``NATS_TLS_*`` variable or a ``tls`` option
+makes it required, and a server that does not switch to TLS is refused before the client
+sends its ``CONNECT`` (which carries the credentials). A refused credential, a certificate
+that does not verify and such a downgrade are permanent: the first connection gives up at
+once with a :class:`ConfigurationError` naming the cause (never the secret) instead of
+retrying until ``initial_connect_timeout``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import ssl
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import nats
+from nats import errors as nats_errors
 from nats.aio.client import Client
 
 from .._errors import ConfigurationError
@@ -30,7 +38,7 @@ from .base import EventStore, MessageBus
 from .nats_bus import NatsMessageBus
 from .nats_store import JetStreamEventStore
 
-__all__ = ["connect_options", "create_nats_backends", "redact_url"]
+__all__ = ["TlsDowngradeError", "connect_options", "create_nats_backends", "redact_url"]
 
 _STORE_OPTIONS = frozenset({"stream", "duplicate_window"})
 _BUS_OPTIONS = frozenset(
@@ -44,6 +52,8 @@ _CONNECT_OPTIONS = frozenset(
         "max_reconnect_attempts",
         "reconnect_time_wait",
         "allow_reconnect",
+        "tls",
+        "tls_hostname",
     }
 )
 
@@ -121,34 +131,105 @@ def connect_options(url: str, env: Mapping[str, str] | None = None) -> dict[str,
     return options
 
 
+class TlsDowngradeError(nats_errors.Error):
+    """The server did not switch to TLS although TLS is required."""
+
+    def __str__(self) -> str:
+        return (
+            "the server does not offer TLS but TLS is required (tls://, NATS_TLS_* or the "
+            "tls option); no credentials were sent"
+        )
+
+
+class _TlsRequiredClient(Client):
+    """A client that refuses to send ``CONNECT`` over a connection that is not TLS.
+
+    ``nats-py`` upgrades to TLS only when the server's ``INFO`` asks for it, so a server
+    (or a man in the middle) that does not ask would receive the credentials in plain
+    text. ``_connect_command`` builds the ``CONNECT`` line right before it is written, on
+    the first connection and on every reconnect: the check sits there.
+    """
+
+    def _connect_command(self) -> bytes:
+        writer = getattr(self._transport, "_io_writer", None)
+        if writer is None or writer.get_extra_info("ssl_object") is None:
+            raise TlsDowngradeError()
+        return super()._connect_command()
+
+
+def _permanent(err: BaseException) -> str | None:
+    """Why ``err`` will not go away by retrying (a refused credential, a certificate that
+    does not verify, a TLS downgrade), or None for a transient error."""
+    if isinstance(err, TlsDowngradeError):
+        return str(err)
+    if isinstance(err, nats_errors.AuthorizationError):
+        return "the server refused the credentials (Authorization Violation)"
+    text = str(err)
+    if "Authorization Violation" in text or "Authentication" in text:
+        return "the server refused the credentials (Authorization Violation)"
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return f"the server's TLS certificate did not verify: {err.verify_message}"
+    if isinstance(err, ssl.SSLError):
+        reason = err.reason or text
+        return f"the TLS handshake failed: {reason}"
+    return None
+
+
 async def connect(url: str, env: Mapping[str, str] | None = None, **extra: Any) -> Client:
-    """Connect to NATS; a server that cannot be reached is a :class:`ConfigurationError`."""
+    """Connect to NATS; a server that cannot be reached, refuses the credentials or the
+    certificate, or does not offer the required TLS is a :class:`ConfigurationError`."""
     options = connect_options(url, env)
+    tls_option = extra.pop("tls", None)
+    if tls_option is not None:
+        if not isinstance(tls_option, ssl.SSLContext):
+            raise ConfigurationError("the NATS tls option must be an ssl.SSLContext")
+        options["tls"] = tls_option
     options.setdefault("name", "lucent-runtime")
     options.setdefault("connect_timeout", 5)
     options.update(extra)
 
     errors: list[Exception] = []
+    loop = asyncio.get_running_loop()
+    refused: asyncio.Future[str] = loop.create_future()
 
     async def _remember(err: Exception) -> None:
         # failures surface as exceptions of the calls that hit them; the last one also
         # explains a first connection that never succeeded
         errors[:] = [err]
+        why = _permanent(err)
+        if why is not None and not refused.done():
+            refused.set_result(why)
 
-    # nats.connect keeps retrying an unreachable server (max_reconnect_attempts times
-    # reconnect_time_wait, two minutes by default): bound the first connection
+    # nats-py keeps retrying an unreachable server (max_reconnect_attempts times
+    # reconnect_time_wait, two minutes by default): bound the first connection, and stop
+    # at once on an error that retrying cannot fix
     deadline = float(options.pop("initial_connect_timeout", 10.0))
+    client = _TlsRequiredClient() if "tls" in options else Client()
+    attempt = asyncio.ensure_future(client.connect(error_cb=_remember, **options))
     try:
-        return await asyncio.wait_for(nats.connect(error_cb=_remember, **options), deadline)
-    except TimeoutError as err:
-        why = f"{type(errors[0]).__name__}: {errors[0]}" if errors else "no answer"
-        raise ConfigurationError(
-            f"cannot connect to NATS at {redact_url(url)} within {deadline:g} s ({why})"
-        ) from err
-    except Exception as err:
-        raise ConfigurationError(
-            f"cannot connect to NATS at {redact_url(url)}: {type(err).__name__}: {err}"
-        ) from err
+        done, _ = await asyncio.wait(
+            {attempt, refused}, timeout=deadline, return_when="FIRST_COMPLETED"
+        )
+    except BaseException:
+        attempt.cancel()
+        raise
+    if attempt in done:
+        try:
+            attempt.result()
+        except Exception as err:
+            why = _permanent(err) or f"{type(err).__name__}: {err}"
+            raise ConfigurationError(f"cannot connect to NATS at {redact_url(url)}: {why}") from err
+        return client
+    attempt.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await attempt  # cancelled on purpose
+    await client.close()
+    if refused.done():
+        raise ConfigurationError(f"cannot connect to NATS at {redact_url(url)}: {refused.result()}")
+    why = f"{type(errors[0]).__name__}: {errors[0]}" if errors else "no answer"
+    raise ConfigurationError(
+        f"cannot connect to NATS at {redact_url(url)} within {deadline:g} s ({why})"
+    )
 
 
 async def create_nats_backends(url: str, **options: Any) -> tuple[EventStore, MessageBus]:
@@ -159,7 +240,8 @@ async def create_nats_backends(url: str, **options: Any) -> tuple[EventStore, Me
     ``max_deliver``, ``backoff``, ``ack_wait``, ``batch``, ``pull_expires``,
     ``deliver_policy``; for the connection ``name``, ``connect_timeout`` (one attempt),
     ``initial_connect_timeout`` (all first attempts, default 10 s),
-    ``max_reconnect_attempts``, ``reconnect_time_wait``, ``allow_reconnect``.
+    ``max_reconnect_attempts``, ``reconnect_time_wait``, ``allow_reconnect``, ``tls`` (an
+    ``ssl.SSLContext``: TLS is then required), ``tls_hostname``.
     Both objects share the connection; it closes when both are closed.
     """
     env = options.pop("env", None)

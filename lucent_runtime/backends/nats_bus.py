@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -26,6 +25,7 @@ from nats.errors import NoRespondersError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from .._errors import CommandTimeoutError, LucentError, NoHandlerError, RemoteCommandError
+from .._redact import redacting_logger
 from .base import DEAD_LETTER_PREFIX, Message, MessageBus, MessageHandler, RequestHandler
 from .base import Subscription as BaseSubscription
 from .nats_consumer import ConsumerOptions, PullConsumer
@@ -33,7 +33,7 @@ from .nats_store import ensure_stream
 
 __all__ = ["NatsMessageBus"]
 
-_log = logging.getLogger("lucent_runtime.nats")
+_log = redacting_logger("lucent_runtime.nats")
 
 EVENTS_STREAM = "LUCENT_DOMAIN_EVENTS"
 EVENTS_PREFIX = "lucent.events."

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,11 +24,12 @@ from dataclasses import dataclass
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from .._redact import redacting_logger
 from .base import Message, MessageHandler, Subscription, dead_letter_headers, dead_letter_subject
 
 __all__ = ["ConsumerOptions", "PullConsumer"]
 
-_log = logging.getLogger("lucent_runtime.nats")
+_log = redacting_logger("lucent_runtime.nats")
 
 #: headers JetStream sets or acts on; a dead letter must not carry them over
 _CONTROL_HEADERS = frozenset(

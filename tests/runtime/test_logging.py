@@ -3,12 +3,23 @@ secrets redacted in logs and in spans."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from lucent_runtime import CryptoTradingServiceBase, RequestContext
+from lucent_runtime import (
+    ConfigurationError,
+    CryptoTradingServiceBase,
+    RequestContext,
+    configure_logging,
+)
 from lucent_runtime._redact import REDACTED, is_secret_key
 
 from .helpers import span, trading_context
@@ -103,3 +114,126 @@ def test_log_outside_any_operation_still_writes_json(infrastructure, caplog):
     assert body["level"] == "info"
     assert body["fields.level"] == "shadowed"
     assert "correlation_id" not in body
+
+
+# -- output for people and for machines ----------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    """A text stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def installed_handlers():
+    """Removes the root handlers a test installed with configure_logging."""
+    handlers: list[logging.Handler] = []
+    level = logging.getLogger().level
+    yield handlers
+    for handler in handlers:
+        logging.getLogger().removeHandler(handler)
+    logging.getLogger().setLevel(level)
+
+
+async def failing_run(infrastructure) -> None:
+    service = YieldService(infrastructure, "yield-farming")
+    with pytest.raises(ConnectionError):
+        await service.execute_yield_strategy({"strategy_id": "s-1", "api_key": "sk-9"})
+
+
+async def test_json_lines_when_the_output_is_not_a_terminal(
+    infrastructure, installed_handlers, monkeypatch
+):
+    monkeypatch.delenv("LUCENT_LOG_FORMAT", raising=False)
+    stream = io.StringIO()
+    installed_handlers.append(configure_logging(logging.INFO, stream))
+    await failing_run(infrastructure)
+    logging.getLogger("lucent_runtime.other").warning("plain record password=pw-77")
+    lines = stream.getvalue().splitlines()
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    structured = next(r for r in records if r.get("message") == "Yield strategy execution failed")
+    assert structured["strategy_id"] == "s-1"
+    assert structured["api_key"] == REDACTED
+    assert structured["error"]["type"] == "ConnectionError"
+    plain = records[-1]
+    assert plain["logger"] == "lucent_runtime.other"
+    assert plain["level"] == "warning"
+    assert "pw-77" not in plain["message"]
+
+
+async def test_readable_lines_with_a_short_traceback_on_a_terminal(
+    infrastructure, installed_handlers, monkeypatch
+):
+    monkeypatch.delenv("LUCENT_LOG_FORMAT", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    stream = Terminal()
+    installed_handlers.append(configure_logging(logging.INFO, stream))
+    await failing_run(infrastructure)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3, lines
+    head, where, error = lines
+    assert "ERROR" in head
+    assert "yield-farming Yield strategy execution failed" in head
+    assert "strategy_id=s-1" in head
+    assert f"api_key={REDACTED}" in head
+    assert not head.lstrip().startswith("{")
+    assert where.strip().startswith("at test_logging.py:")
+    assert where.strip().endswith("in run")
+    assert error.strip() == "ConnectionError: aave RPC unreachable"
+    assert "Traceback" not in stream.getvalue()
+
+
+async def test_log_format_can_be_asked_for(infrastructure, installed_handlers, monkeypatch):
+    monkeypatch.setenv("LUCENT_LOG_FORMAT", "json")
+    stream = Terminal()
+    installed_handlers.append(configure_logging(logging.INFO, stream))
+    await failing_run(infrastructure)
+    assert json.loads(stream.getvalue().splitlines()[0])["level"] == "error"
+    monkeypatch.setenv("LUCENT_LOG_FORMAT", "yaml")
+    with pytest.raises(ConfigurationError, match="LUCENT_LOG_FORMAT must be one of"):
+        configure_logging(logging.INFO, stream)
+
+
+def test_terminal_colours_unless_no_color(installed_handlers, monkeypatch):
+    monkeypatch.delenv("LUCENT_LOG_FORMAT", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    stream = Terminal()
+    installed_handlers.append(configure_logging(logging.INFO, stream))
+    logging.getLogger("lucent_runtime.colour").error("coloured")
+    assert "\x1b[" in stream.getvalue()
+
+
+def test_example_first_output_in_a_terminal_is_not_a_crash(tmp_path):
+    """Run the example in a pseudo-terminal: the failed strategy's log is one readable
+    line plus a short traceback, after a line that says the failure is on purpose."""
+    pty = pytest.importorskip("pty")
+    example = Path(__file__).resolve().parents[2] / "fixtures/example_flow/complete_event_flow.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NATS_", "LUCENT_"))}
+    env.update({"LUCENT_DATA_DIR": str(tmp_path / "data"), "NO_COLOR": "1", "COLUMNS": "200"})
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, str(example)], stdout=slave, stderr=slave, env=env, cwd=tmp_path
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert process.wait(timeout=60) == 0
+    lines = [line for line in b"".join(chunks).decode().splitlines() if line.strip()]
+    assert "fails at its third step on purpose" in lines[0]
+    assert "ERROR" in lines[1]
+    assert "Arbitrage strategy failed" in lines[1]
+    assert len(lines[1]) < 400
+    assert re.fullmatch(r"at complete_event_flow\.py:\d+ in execute_trades", lines[2].strip())
+    assert lines[3].strip().startswith("ProcessStepError: business process")
+    assert not any(line.lstrip().startswith("{") for line in lines)
+    assert "Traceback" not in "\n".join(lines)

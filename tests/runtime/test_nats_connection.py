@@ -4,10 +4,8 @@ environment, against real nats-servers started with authentication and TLS."""
 from __future__ import annotations
 
 import shutil
-import socket
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +14,7 @@ import pytest
 
 from lucent_runtime._errors import ConfigurationError
 from lucent_runtime.backends.nats import connect_options, create_nats_backends, redact_url
-from tests.conftest import _free_port, nats_server_binary
+from tests.conftest import _free_port, nats_server_binary, wait_until_listening
 
 
 @contextmanager
@@ -39,15 +37,7 @@ def server(tmp_path: Path, *args: str, scheme: str = "nats") -> Iterator[tuple[s
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "nats-server did not start"
-                time.sleep(0.05)
+        wait_until_listening(process, port)
         yield f"{scheme}://127.0.0.1:{port}", port
     finally:
         process.terminate()
@@ -157,11 +147,13 @@ def certificates(tmp_path: Path) -> Path:
         pytest.skip("the openssl command is needed to make test certificates")
     d = tmp_path / "pki"
     d.mkdir()
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca",
+    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-days", "1", "-subj", "/CN=test-ca",
              "-keyout", "ca.key", "-out", "ca.pem", cwd=d)  # fmt: skip
     (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
     for name in ("server", "client"):
-        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
+        _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-subj", f"/CN={name}",
                  "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=d)  # fmt: skip
         _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                  "-CAcreateserial", "-days", "1", "-extfile", "san.ext",
