@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .project import ProjectIndex, module_name_for, scan_classes
+from .project import ProjectIndex, module_name_for, scan_classes, source_root_aliases
 from .registry import CATALOGUE, RULES, Selection
 from .rule import Finding
 from .suppress import NoqaMap, apply_noqa, noqa_span
@@ -149,10 +149,11 @@ def check_source(
         return result
     if not may_contain_service_code(text, settings):
         result.classes = scan_classes(text, module_name, is_package)
-        return result
-    from .analysis import walk_into  # libcst and the rules load only when needed
+    else:
+        from .analysis import walk_into  # libcst and the rules load only when needed
 
-    walk_into(result, text, module_name, is_package, settings, selection)
+        walk_into(result, text, module_name, is_package, settings, selection)
+    result.classes = source_root_aliases(result.classes, path, module_name, settings)
     return result
 
 
@@ -172,7 +173,7 @@ def check_file(path: Path, display: str, settings: Settings, selection: Selectio
 
 
 def build_index(results: Iterable[FileResult], settings: Settings) -> ProjectIndex:
-    index = ProjectIndex(extra_bases=frozenset(settings.extra_base_classes))
+    index = ProjectIndex.for_settings(settings)
     for result in results:
         index.add(result.classes)
     return index

@@ -33,6 +33,7 @@ class ServiceBaseMismatch(Rule):
     code = "LUC102"
     slug = "service-base-mismatch"
     checklist = "appropriate base class"
+    own_scope = True
     message = (
         "`{name}` extends {base} but builds crypto-trading contexts ({starts}); "
         "extend CryptoTradingServiceBase"
