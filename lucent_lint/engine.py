@@ -139,15 +139,18 @@ def check_source(
     is_package: bool,
     settings: Settings,
     selection: Selection,
+    *,
+    walk: bool = False,
 ) -> FileResult:
     """Check one file's bytes. The result still holds deferred findings and the noqa map:
-    :func:`finalize` completes it."""
+    :func:`finalize` completes it. ``walk``: parse and walk even a file the text test
+    finds no service code in (its class reaches a runtime base through the index)."""
     result = FileResult(path=path)
     text, problem = decode(data, path)
     if text is None:
         result.findings.append(problem)  # type: ignore[arg-type]
         return result
-    if not may_contain_service_code(text, settings):
+    if not walk and not may_contain_service_code(text, settings):
         result.classes = scan_classes(text, module_name, is_package)
     else:
         from .analysis import walk_into  # libcst and the rules load only when needed

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .discovery import discover_files, relative_paths, relative_to_root
@@ -72,6 +72,49 @@ def check_results(
     return run
 
 
+def _extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
+    """Some class of the run extends a runtime service base (or a configured extra base)
+    directly: only then can a project base carry the runtime into other files."""
+    if settings.extra_base_classes:
+        return True
+    return any(
+        base.startswith("lucent_runtime.")
+        for result in results
+        for bases in result.classes.values()
+        for base in bases
+    )
+
+
+def walk_adopted(
+    results: list[FileResult],
+    unparsed: Mapping[int, Any],
+    settings: Settings,
+    selection: Selection,
+    index_results: Sequence[FileResult] = (),
+) -> None:
+    """Check the files the text test skipped whose classes reach a runtime service base
+    through the project index (``class Book(Base)``, ``Base`` a project base extending
+    one): their bodies are service code too. ``unparsed``: result index -> the skipped
+    file (its ``path``, ``display``, ``module`` and ``is_package``)."""
+    index = build_index([*results, *index_results], settings)
+    for position, item in unparsed.items():
+        classes = results[position].classes
+        prefix = f"{item.module}." if item.module else ""
+        if not any(
+            index.runtime_bases(bases)
+            for name, bases in classes.items()
+            if name.startswith(prefix) and name[len(prefix) :].isidentifier()
+        ):
+            continue
+        try:
+            data = Path(item.path).read_bytes()
+        except OSError:
+            continue
+        results[position] = check_source(
+            data, item.display, item.module, item.is_package, settings, selection, walk=True
+        )
+
+
 def run_check(
     paths: Sequence[Path],
     settings: Settings,
@@ -106,8 +149,12 @@ def run_check(
     )
     if progress is not None:
         progress.close()
-    if checked.unscanned and any(result.deferred for result in checked.results):
-        complete_index(checked, cache)  # the index is only consulted for deferred findings
+    unparsed = dict(checked.unscanned)
+    adopting = _extends_runtime(checked.results, settings)
+    if unparsed and (adopting or any(result.deferred for result in checked.results)):
+        complete_index(checked, settings, cache)  # the index serves deferred findings only
+        if adopting:
+            walk_adopted(checked.results, unparsed, settings, selection, index_results)
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)
