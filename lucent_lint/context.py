@@ -103,13 +103,16 @@ class FileContext:
         ``lucent_runtime`` (``from lucent_runtime import x as y``, ``lr.x``, a star import),
         or re-exported by a module of this file's own package. A name imported from
         elsewhere (``nameko.events.event_handler``) or never imported is not the runtime's."""
-        qualified = self.qualified_name(expr)
-        if qualified is None:
+        dotted = dotted_name(expr)
+        if dotted is None:
             return False
-        module, _, last = qualified.rpartition(".")
+        if "." in dotted and dotted.rpartition(".")[2] not in names:
+            return False  # ``x.y.Z`` names ``Z`` whatever ``x`` is imported as
+        qualified = self.qualified_name(expr)
+        module, _, last = (qualified or "").rpartition(".")
         if last not in names:
             return False
-        return is_runtime_module(module) or self._reexported(dotted_name(expr) or "", module)
+        return is_runtime_module(module) or self._reexported(dotted, module)
 
     def _reexported(self, dotted: str, module: str) -> bool:
         """``from .framework import event_handler`` / ``from pkg.api import event_handler``
