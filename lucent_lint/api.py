@@ -131,32 +131,9 @@ def _assigned_logger(receiver: cst.BaseExpression, stack: Sequence[cst.CSTNode])
 
 
 def service_like_class(node: cst.ClassDef, ctx: FileContext) -> bool:
-    """A class that is a service: its name matches ``service-class-pattern``, or it
-    inherits (directly, or through classes of this module) from a runtime service base, a
-    configured extra base, or a base whose name is service-like (``...Service``,
-    ``...ServiceBase``)."""
-    if ctx.is_service_class(node):
-        return True
-    pattern = ctx.settings.service_class_regex
-    extra = frozenset(ctx.settings.extra_base_classes)
-    todo = [ctx.qualified_name(base.value) for base in node.bases]
-    seen: set[str] = set()
-    while todo:
-        qualified = todo.pop()
-        if qualified is None or qualified in seen:
-            continue
-        seen.add(qualified)
-        last = qualified.rpartition(".")[2]
-        if (
-            last in SERVICE_BASES
-            or last.endswith("ServiceBase")
-            or pattern.search(last)
-            or qualified in extra
-            or last in extra
-        ):
-            return True
-        todo.extend(ctx.classes.get(qualified, ()))
-    return False
+    """A class whose methods are judged as a service's (see
+    :meth:`FileContext.service_like`)."""
+    return ctx.service_like(node)
 
 
 # -- classes that are no service, whatever their name --------------------------------------

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from lucent_runtime.framework import PACKAGE, is_runtime_module
+from lucent_runtime.framework import PACKAGE, SERVICE_BASES, is_runtime_module
 from lucent_runtime.naming import PLACEHOLDER
 
 from .rule import Fix, Report, Rule
@@ -56,6 +56,7 @@ class FileContext:
         #: qualified class name -> qualified names of its bases (for the project index)
         self.classes: dict[str, list[str]] = {}
         self.reports: list[Report] = []
+        self._service_like: dict[int, bool] = {}
         self._service_re: re.Pattern[str] = settings.service_class_regex
 
     # -- imports and names --------------------------------------------------------------
@@ -166,6 +167,45 @@ class FileContext:
         (``TestTradingService``: pytest collects ``Test*`` classes)."""
         name = node.name.value
         return bool(self._service_re.search(name)) and not _TEST_CLASS.match(name)
+
+    def service_like(self, node: cst.ClassDef) -> bool:
+        """A class whose methods are judged as a service's (asked once per class, by any
+        rule). In a module importing the runtime: its name matches
+        ``service-class-pattern``, or it inherits (directly, or through classes of this
+        module) from a runtime service base, a configured extra base, or a base named like
+        a service (``...Service``, ``...ServiceBase``); helper classes beside it are not.
+        Elsewhere every class is, as far as this file can tell: its findings wait for the
+        project index, which keeps them only for a class reaching a runtime base."""
+        known = self._service_like.get(id(node))
+        if known is None:
+            known = self._service_like[id(node)] = (
+                not self.imports_runtime or self._service_like_in_runtime_module(node)
+            )
+        return known
+
+    def _service_like_in_runtime_module(self, node: cst.ClassDef) -> bool:
+        if self.is_service_class(node):
+            return True
+        pattern = self._service_re
+        extra = frozenset(self.settings.extra_base_classes)
+        todo = [self.qualified_name(base.value) for base in node.bases]
+        seen: set[str] = set()
+        while todo:
+            qualified = todo.pop()
+            if qualified is None or qualified in seen:
+                continue
+            seen.add(qualified)
+            last = qualified.rpartition(".")[2]
+            if (
+                last in SERVICE_BASES
+                or last.endswith("ServiceBase")
+                or pattern.search(last)
+                or qualified in extra
+                or last in extra
+            ):
+                return True
+            todo.extend(self.classes.get(qualified, ()))
+        return False
 
     def scope_name(self) -> str:
         """``Class.method`` of the innermost class/function around the current node."""
