@@ -19,13 +19,6 @@ from ..rule import Rule
 _INTERFACE_NAME = re.compile(r"I[A-Z]")
 
 
-def class_bases(node: cst.ClassDef) -> list[cst.BaseExpression]:
-    """The base expressions of a class, ``Base[T]`` read as ``Base``."""
-    return [
-        arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value for arg in node.bases
-    ]
-
-
 def direct_runtime_base(qualified: str, extra: frozenset[str]) -> str | None:
     """The runtime (or configured) base ``qualified`` names by itself, without the index."""
     module, _, last = qualified.rpartition(".")
