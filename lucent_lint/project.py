@@ -230,6 +230,8 @@ class ProjectIndex:
             if qualified in seen or qualified == NOT_A_SERVICE:
                 continue
             seen.add(qualified)
+            if qualified in self.non_service_bases:  # configured, even a project class
+                return "not-a-service"
             parents = self._parents(qualified)
             if parents is None:
                 if self._is_non_service_root(qualified) or (

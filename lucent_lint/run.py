@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .discovery import discover_files, relative_paths, relative_to_root
@@ -87,31 +87,36 @@ def _extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
 
 def walk_adopted(
     results: list[FileResult],
-    unparsed: Mapping[int, Any],
+    files: Sequence[Path],
     settings: Settings,
     selection: Selection,
     index_results: Sequence[FileResult] = (),
 ) -> None:
     """Check the files the text test skipped whose classes reach a runtime service base
     through the project index (``class Book(Base)``, ``Base`` a project base extending
-    one): their bodies are service code too. ``unparsed``: result index -> the skipped
-    file (its ``path``, ``display``, ``module`` and ``is_package``)."""
+    one): their bodies are service code too. ``files``: the paths of ``results``."""
+    from .parallel import ModuleNames
+
     index = build_index([*results, *index_results], settings)
-    for position, item in unparsed.items():
-        classes = results[position].classes
-        prefix = f"{item.module}." if item.module else ""
+    names = ModuleNames()
+    for position, result in enumerate(results):
+        if result.parsed or result.error or result.findings or not result.classes:
+            continue
+        path = files[position]
+        module, is_package = names(path)
+        prefix = f"{module}." if module else ""
         if not any(
             index.runtime_bases(bases)
-            for name, bases in classes.items()
+            for name, bases in result.classes.items()
             if name.startswith(prefix) and name[len(prefix) :].isidentifier()
         ):
             continue
         try:
-            data = Path(item.path).read_bytes()
+            data = path.read_bytes()
         except OSError:
             continue
         results[position] = check_source(
-            data, item.display, item.module, item.is_package, settings, selection, walk=True
+            data, result.path, module, is_package, settings, selection, walk=True
         )
 
 
@@ -149,12 +154,11 @@ def run_check(
     )
     if progress is not None:
         progress.close()
-    unparsed = dict(checked.unscanned)
     adopting = _extends_runtime(checked.results, settings)
-    if unparsed and (adopting or any(result.deferred for result in checked.results)):
+    if checked.unscanned and (adopting or any(result.deferred for result in checked.results)):
         complete_index(checked, settings, cache)  # the index serves deferred findings only
-        if adopting:
-            walk_adopted(checked.results, unparsed, settings, selection, index_results)
+    if adopting:
+        walk_adopted(checked.results, files, settings, selection, index_results)
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)

@@ -55,6 +55,35 @@ def test_class_adopting_the_runtime_through_a_project_base_is_service_code(
     assert run(tmp_path) == [("pkg/orders.py", 8, "LUC601")]
 
 
+def test_adopted_class_in_a_skipped_file_is_found_again_from_the_cache(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/base.py": "import lucent_runtime as lr\n\nclass Base(lr.LucentServiceBase): ...\n",
+            "pkg/orders.py": "from pkg.base import Base\n\n\nclass Book(Base):" + SWALLOW,
+        },
+    )
+    settings = settings_from_mapping({})
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    for _ in range(2):  # cold, then from the cache
+        found = run_check([tmp_path], settings, tmp_path, selection, use_cache=True)
+        assert [(f.line, f.code) for f in found.findings] == [(8, "LUC601")]
+
+
+def test_configured_non_service_base_may_be_a_project_class(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "lib/__init__.py": "",
+            "lib/adapters.py": "class Adapter:\n    pass\n",
+            "lib/impl.py": "from lib.adapters import Adapter\n\nclass StoreService(Adapter): ...\n",
+        },
+    )
+    assert run(tmp_path) == [("lib/impl.py", 3, "LUC101")]
+    assert run(tmp_path, {"non-service-base-classes": ["lib.adapters.Adapter"]}) == []
+
+
 def test_unadopted_hierarchy_gets_one_luc101_and_nothing_else(tmp_path: Path) -> None:
     write(
         tmp_path,
