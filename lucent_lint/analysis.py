@@ -7,16 +7,21 @@ may contain service code.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
+from lucent_runtime.framework import is_runtime_module
+
 from . import positions
+from .api import not_a_service_by_itself
 from .config import Settings
 from .context import FileContext, dotted_name
 from .engine import Deferred, FileResult, _syntax_finding
+from .project import NOT_A_SERVICE, ORM_BASE, ORM_BASE_FACTORIES
 from .registry import GLOBAL_RULES, Selection
 from .rule import Finding, Report, Rule
 from .suppress import parse_noqa
@@ -91,7 +96,7 @@ class _ModuleFacts(Rule):
                 self.ctx.add_import(alias.asname.name.value, name)
             else:
                 self.ctx.add_import(name.split(".")[0], name.split(".")[0])
-                if name.startswith("lucent_runtime"):
+                if is_runtime_module(name):
                     self.ctx.imports_runtime = True
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
@@ -99,7 +104,7 @@ class _ModuleFacts(Rule):
         source = self.ctx.absolute_module(len(node.relative), module or "")
         if isinstance(node.names, cst.ImportStar):
             self.ctx.star_imports.append(source)
-            if source.startswith("lucent_runtime"):
+            if is_runtime_module(source):
                 self.ctx.imports_runtime = True
             return
         for alias in node.names:
@@ -115,7 +120,7 @@ class _ModuleFacts(Rule):
                 module_name = self.ctx.module_name
                 link = f"{module_name}.{local}" if module_name else local
                 self.ctx.classes[link] = [self.ctx.imports[local]]
-        if source == "lucent_runtime" or source.startswith("lucent_runtime."):
+        if is_runtime_module(source):
             self.ctx.imports_runtime = True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -127,8 +132,23 @@ class _ModuleFacts(Rule):
             qualified = self.ctx.qualified_name(value)
             if qualified is not None:
                 bases.append(qualified)
+        if self.ctx.is_service_class(node) and not_a_service_by_itself(node, self.ctx):
+            bases.append(NOT_A_SERVICE)  # its subclasses are judged on their own
         module = self.ctx.module_name
         self.ctx.classes[f"{module}.{node.name.value}" if module else node.name.value] = bases
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # ``Base = declarative_base()``: an ORM base, recorded as a class for the index
+        if len(self.ctx.stack) > 3 or not isinstance(node.value, cst.Call):
+            return
+        qualified = self.ctx.qualified_name(node.value.func) or ""
+        if qualified.rpartition(".")[2] not in ORM_BASE_FACTORIES:
+            return
+        module = self.ctx.module_name
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                name = target.target.value
+                self.ctx.classes[f"{module}.{name}" if module else name] = [ORM_BASE]
 
 
 @dataclass(slots=True)
@@ -170,17 +190,49 @@ def analyze(
         for node_cls, name in handlers["leave"]:
             walker.leavers.setdefault(node_cls, []).append(getattr(rule, name))
     walker.walk(module)
-    keep = ctx.imports_runtime
-    reports = [
-        r
-        for r in ctx.reports
-        if r.rule.code in GLOBAL_RULES
-        or (
-            (keep or r.in_service_class)
-            and not (ctx.in_runtime_package and r.rule.code == "LUC301")
-        )
-    ]
-    return Analysis(module, ctx, reports), None
+    return Analysis(module, ctx, in_scope(ctx, text)), None
+
+
+def in_scope(ctx: FileContext, text: str) -> list[Report]:
+    """The reports of a walked file that fall in service code.
+
+    Every line of a module importing the runtime is service code (``lucent_runtime``
+    itself is exempt from LUC301). Elsewhere only the body of a module-level class can be,
+    once the project index shows it reaches a runtime service base: such a report waits
+    for the index with the class's bases (see :meth:`Rule.resolve`). Generated files are
+    never service code. LUC101/LUC102 decide their classes themselves."""
+    generated = is_generated(ctx.path, text)
+    reports = []
+    for report in ctx.reports:
+        rule = report.rule
+        if rule.code in GLOBAL_RULES:
+            reports.append(report)
+        elif generated or (ctx.in_runtime_package and rule.code == "LUC301"):
+            continue
+        elif ctx.imports_runtime or rule.own_scope:
+            reports.append(report)
+        elif report.service_class is not None and report.deferred is None:
+            bases = ctx.class_bases(report.service_class)
+            if bases:
+                report.deferred = {"gate": bases, "message": report.message}
+                reports.append(report)
+    return reports
+
+
+#: a header that marks a file as written by a tool, not by people
+_GENERATED_HEADER = re.compile(
+    r"@generated|DO NOT EDIT|^[ \t]*(?:#+|[rRuU]?\"\"\"|[rRuU]?\'\'\')?[ \t]*Generated by\b"
+)
+_GENERATED_SUFFIXES = ("_pb2.py", "_pb2_grpc.py", "_pb2.pyi", "_pb2_grpc.pyi")
+
+
+def is_generated(path: str, text: str) -> bool:
+    """A generated file: a protobuf/gRPC stub by name, or a ``@generated`` / "DO NOT
+    EDIT" / "Generated by" mark in its first lines (its header comment or docstring)."""
+    if path.endswith(_GENERATED_SUFFIXES):
+        return True
+    head = text[:2000].splitlines()[:15]
+    return any(_GENERATED_HEADER.search(line) for line in head)
 
 
 def _span(module: cst.Module, text: str, reports: list[Report]) -> dict[int, positions.Span]:

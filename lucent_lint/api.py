@@ -1,4 +1,4 @@
-"""The framework's call signatures (SPEC §1) as the rules see them.
+"""The framework's call signatures as the rules see them.
 
 Helpers shared by several rules: where the business context goes in a framework call, the
 callback given to ``handle_domain_event``, builder chains, logger calls. Each one reads a
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
+from lucent_runtime import framework
+
 from .bindings import resolve_scoped
 from .context import call_argument, call_name, dotted_name, string_value
 
@@ -20,23 +22,24 @@ if TYPE_CHECKING:
     from .context import FileContext
 
 #: framework method -> (0-based position, keyword) of its business-context parameter
-BUSINESS_CONTEXT_PARAMETER: dict[str, tuple[int, str]] = {
-    "publish_domain_event": (3, "business_context"),
-    "send_command": (3, "business_context"),
-    "execute_business_operation": (1, "business_context"),
-    "execute_business_process": (1, "business_context"),
-}
+BUSINESS_CONTEXT_PARAMETER = framework.BUSINESS_CONTEXT_PARAMETER
 
-#: logger methods that record a problem (``info``/``debug`` do not)
+#: logger methods that record a problem (``info``/``debug`` do not): the standard
+#: library's, structlog's and loguru's levels, and twisted's ``log.err`` /
+#: ``Logger.failure`` (which log the error being handled)
 PROBLEM_LOG_METHODS = frozenset(
-    {"error", "exception", "warning", "warn", "critical", "fatal", "log"}
+    {"error", "exception", "warning", "warn", "critical", "fatal", "log", "err", "failure"}
 )
 #: every logger method a call may use
-LOG_METHODS = PROBLEM_LOG_METHODS | {"info", "debug", "msg"}
+LOG_METHODS = PROBLEM_LOG_METHODS | {"info", "debug", "msg", "success", "trace"}
 _LOGGER_NAMES = frozenset({"logger", "log", "logging", "_logger", "_log", "structlog"})
 _GET_LOGGER = frozenset({"getLogger", "get_logger"})
-#: the runtime's service base classes (SPEC §1)
-SERVICE_BASES = frozenset({"LucentServiceBase", "CryptoTradingServiceBase", "UserServiceBase"})
+#: loguru's ``logger.opt(exception=e)`` / ``logger.bind(...)``: still the logger
+_LOGGER_VIEWS = frozenset({"opt", "bind", "patch", "new"})
+#: twisted's module-level logging functions, called by themselves (``err(failure)``)
+_LOG_FUNCTIONS = {"twisted.python.log.err": "err", "twisted.python.log.msg": "msg"}
+#: the runtime's service base classes
+SERVICE_BASES = framework.SERVICE_BASES
 
 
 def business_context_argument(call: cst.Call) -> cst.BaseExpression | None:
@@ -73,15 +76,30 @@ def builder_chain_root(expr: cst.BaseExpression | None, ctx: FileContext) -> cst
             return None
 
 
-def logger_method(call: cst.Call, stack: Sequence[cst.CSTNode] | None = None) -> str | None:
+def logger_method(
+    call: cst.Call, stack: Sequence[cst.CSTNode] | None = None, ctx: FileContext | None = None
+) -> str | None:
     """``error`` for ``self.logger.error(...)``, ``logger.error``, ``log.error``,
-    ``logging.error``, ``logging.getLogger(__name__).error``, ``self._logger.error``...;
-    None when the call is not a logger call. Given the ``stack`` of ancestors, a receiver
-    with another name counts when it was assigned a logger (``slog = structlog.get_logger()``)."""
+    ``logging.error``, ``logging.getLogger(__name__).error``, ``self._logger.error``,
+    loguru's ``logger.opt(exception=e).error``, twisted's ``log.err(e)`` and
+    ``self.log.failure(...)``...; None when the call is not a logger call. Given the
+    ``stack`` of ancestors, a receiver with another name counts when it was assigned a
+    logger (``slog = structlog.get_logger()``); given ``ctx``, twisted's ``err`` imported
+    by itself counts too."""
     func = call.func
+    if isinstance(func, cst.Name):
+        if ctx is None or func.value not in ("err", "msg"):
+            return None
+        return _LOG_FUNCTIONS.get(ctx.qualified_name(func) or "")
     if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_METHODS:
         return None
     receiver = func.value
+    while (
+        isinstance(receiver, cst.Call)
+        and isinstance(receiver.func, cst.Attribute)
+        and receiver.func.attr.value in _LOGGER_VIEWS
+    ):
+        receiver = receiver.func.value
     if isinstance(receiver, cst.Call):
         return func.attr.value if call_name(receiver) in _GET_LOGGER else None
     dotted = dotted_name(receiver)
@@ -113,49 +131,81 @@ def _assigned_logger(receiver: cst.BaseExpression, stack: Sequence[cst.CSTNode])
 
 
 def service_like_class(node: cst.ClassDef, ctx: FileContext) -> bool:
-    """A class that is a service: its name matches ``service-class-pattern``, or it
-    inherits (directly, or through classes of this module) from a runtime service base, a
-    configured extra base, or a base whose name is service-like (``...Service``,
-    ``...ServiceBase``)."""
-    if ctx.is_service_class(node):
-        return True
-    pattern = ctx.settings.service_class_regex
-    extra = frozenset(ctx.settings.extra_base_classes)
-    todo = [ctx.qualified_name(base.value) for base in node.bases]
-    seen: set[str] = set()
-    while todo:
-        qualified = todo.pop()
-        if qualified is None or qualified in seen:
-            continue
-        seen.add(qualified)
-        last = qualified.rpartition(".")[2]
+    """A class whose methods are judged as a service's (see
+    :meth:`FileContext.service_like`)."""
+    return ctx.service_like(node)
+
+
+# -- classes that are no service, whatever their name --------------------------------------
+
+#: direct bases that make a class an interface: its implementations are judged instead
+INTERFACE_BASES = frozenset({"Protocol", "Interface"})
+_ABSTRACT_BASES = frozenset({"ABC"})
+_NON_SERVICE_METACLASSES = frozenset({"EnumMeta", "EnumType", "ModelMetaclass"})
+#: decorators that make a class a record type (dataclasses, attrs, pydantic dataclasses)
+_RECORD_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass"})
+_RECORD_MODULES = ("attr.", "attrs.", "pydantic.", "msgspec.")
+
+
+def not_a_service_by_itself(node: cst.ClassDef, ctx: FileContext) -> bool:
+    """What the class statement alone shows to be no service: an interface (a
+    ``Protocol``, a zope ``Interface``, an abstract base whose methods are all abstract), a
+    dataclass / attrs / pydantic record, an enum, an exception or a data model among its
+    direct bases. Ancestors further up are the project index's to follow."""
+    from .project import NON_SERVICE_ROOTS  # the index's roots, read by the class alone
+
+    for decorator in node.decorators:
+        expr = decorator.decorator
+        func = expr.func if isinstance(expr, cst.Call) else expr
+        qualified = ctx.qualified_name(func) or ""
         if (
-            last in SERVICE_BASES
-            or last.endswith("ServiceBase")
-            or pattern.search(last)
-            or qualified in extra
-            or last in extra
+            dotted_name(func) in _RECORD_DECORATORS
+            or qualified.rpartition(".")[2] == "dataclass"
+            or qualified.startswith(_RECORD_MODULES)
         ):
             return True
-        todo.extend(ctx.classes.get(qualified, ()))
-    return False
+    abstract = False
+    for arg in node.bases:
+        value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+        last = (dotted_name(value) or "").rpartition(".")[2]
+        if last in INTERFACE_BASES or last in NON_SERVICE_ROOTS:
+            return True
+        if last.endswith(("Error", "Exception", "Warning")):
+            return True
+        abstract = abstract or last in _ABSTRACT_BASES
+    for keyword in node.keywords:
+        if keyword.keyword.value == "metaclass":
+            last = (dotted_name(keyword.value) or "").rpartition(".")[2]
+            if last in _NON_SERVICE_METACLASSES:
+                return True
+            abstract = abstract or last == "ABCMeta"
+    return _only_abstract_methods(node, required=not abstract)
+
+
+def _only_abstract_methods(node: cst.ClassDef, *, required: bool) -> bool:
+    """Every method of the class is an ``@abstractmethod`` (an interface). With
+    ``required`` false (an ``ABC``), a class with no method at all counts too."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    methods = [s for s in body if isinstance(s, cst.FunctionDef)]
+    if not methods:
+        return not required and not any(isinstance(s, cst.ClassDef) for s in body)
+    return all(
+        any(
+            (dotted_name(d.decorator) or "").rpartition(".")[2].startswith("abstract")
+            for d in method.decorators
+        )
+        for method in methods
+    )
 
 
 # -- framework calls: is the business context there at all? -----------------------------
 
 #: framework method -> its parameters up to and including the business context (the ones
 #: a call must give before it can be said to pass one)
-REQUIRED_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "publish_domain_event": ("event_type", "stream_id", "data", "business_context"),
-    "send_command": ("target_service", "command_type", "data", "business_context"),
-    "execute_business_operation": ("name", "business_context", "fn"),
-    "execute_business_process": ("name", "business_context", "steps"),
-}
+REQUIRED_PARAMETERS = framework.CALL_PARAMETERS
 
 #: the framework calls whose callback runs inside a business context
-CONTEXT_WRAPPERS = frozenset(
-    {"execute_business_operation", "execute_business_process", "handle_domain_event"}
-)
+CONTEXT_WRAPPERS = framework.CONTEXT_WRAPPERS
 
 ContextPresence = Literal["given", "missing", "unknown"]
 
@@ -194,12 +244,12 @@ def business_context_presence(call: cst.Call) -> ContextPresence:
         return "given"
     required = REQUIRED_PARAMETERS[name]
     keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
-    if "business_context" in keywords:
+    if framework.BUSINESS_CONTEXT in keywords:
         return "given"
     if any(arg.star for arg in call.args):
         return "unknown"
     positional = [arg.value for arg in call.args if arg.keyword is None]
-    index = required.index("business_context")
+    index = required.index(framework.BUSINESS_CONTEXT)
     if len(positional) <= index:
         return "missing"
     by_position = [p for p in required if p not in keywords]
@@ -224,10 +274,10 @@ _NEVER_A_CONTEXT = (
 
 # -- business context builder chains ------------------------------------------------------
 
-BUILDER = "BusinessContextBuilder"
+BUILDER = framework.BUILDER
 #: the ``for_*`` starts that build a context of the crypto-trading domain
-CRYPTO_STARTS = frozenset({"for_crypto_trading", "for_yield_farming"})
-CRYPTO_CONTEXTS = frozenset({"crypto-trading", "yield-farming"})
+CRYPTO_STARTS = framework.CRYPTO_STARTS
+CRYPTO_CONTEXTS = framework.CRYPTO_CONTEXTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,8 +430,8 @@ def event_store_append(call: cst.Call, stack: Sequence[cst.CSTNode] = ()) -> str
 
 # -- arguments of framework calls and handler decorators ----------------------------------
 
-#: handler decorators of the runtime and the naming check their argument gets
-HANDLER_DECORATORS = frozenset({"event_handler", "command_handler"})
+#: handler decorators of the runtime -> the parameter naming what they handle
+HANDLER_DECORATORS = framework.HANDLER_DECORATORS
 
 
 def framework_argument(call: cst.Call, parameter: str) -> cst.BaseExpression | None:
@@ -406,10 +456,9 @@ def handler_decorator(
     expr = decorator.decorator
     call = expr if isinstance(expr, cst.Call) else None
     func = call.func if call is not None else expr
-    for name in HANDLER_DECORATORS:
+    for name, key in HANDLER_DECORATORS.items():
         if ctx.is_runtime_name(func, name):
             if call is None:
                 return name, None
-            key = "event_type" if name == "event_handler" else "command_type"
             return name, call_argument(call, 0, key)
     return None

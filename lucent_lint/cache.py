@@ -42,16 +42,16 @@ FORMAT = 1
 
 _PACKAGE = Path(__file__).resolve().parent
 _NAMING = _PACKAGE.parent / "lucent_runtime" / "naming.py"
+_FRAMEWORK = _PACKAGE.parent / "lucent_runtime" / "framework.py"
 
 
 def build_fingerprint() -> str:
     """The lucent-lint version plus the size and modification time of every module of the
-    linter (and of the naming rules it uses): an edited rule in a development install
-    invalidates the cache as a new release does."""
+    linter (and of the runtime's naming rules and framework facts it uses): an edited rule
+    in a development install invalidates the cache as a new release does."""
     parts = [__version__]
     sources = sorted(_PACKAGE.rglob("*.py"))
-    if _NAMING.is_file():
-        sources.append(_NAMING)
+    sources.extend(source for source in (_NAMING, _FRAMEWORK) if source.is_file())
     for source in sources:
         with contextlib.suppress(OSError):
             stat = source.stat()

@@ -65,6 +65,11 @@ class Settings(BaseModel):
     per_file_ignores: dict[str, tuple[str, ...]] = Field(default={}, alias="per-file-ignores")
     service_class_pattern: str = Field(default="Service$", alias="service-class-pattern")
     extra_base_classes: tuple[str, ...] = Field(default=(), alias="extra-base-classes")
+    #: bases (qualified or last name) that make a class no service, whatever its name
+    non_service_base_classes: tuple[str, ...] = Field(default=(), alias="non-service-base-classes")
+    #: source roots (relative to the project root) that name modules in folders without
+    #: ``__init__.py`` (PEP 420 namespace packages), as ruff's ``src``
+    src: tuple[str, ...] = (".", "src")
     handler_name_pattern: str = Field(default="^(handle|on)_", alias="handler-name-pattern")
     extra_past_tense: tuple[str, ...] = Field(default=(), alias="extra-past-tense")
     #: offer and apply fixes that may change behaviour (``--unsafe-fixes``)

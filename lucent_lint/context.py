@@ -1,8 +1,11 @@
-"""What the rules know about the file being checked.
+"""The semantic model of the file being checked, shared by every rule.
 
-The engine fills the import table while it walks (imports come before their use), keeps
-the stack of ancestors, and decides scope: a module that imports ``lucent_runtime`` is
-service code throughout; elsewhere only the bodies of service classes are.
+The engine builds it during its single walk: the import table (imports come before their
+use), the classes and their qualified bases (for the project index), the stack of
+ancestors (scopes), and it answers what any name or attribute chain qualifies to. Rules
+ask it instead of keeping their own state. Scope is decided from it afterwards: a module
+that imports ``lucent_runtime`` is service code throughout; elsewhere only the bodies of
+module-level classes that reach a runtime service base through the project index are.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from lucent_runtime.framework import PACKAGE, SERVICE_BASES, is_runtime_module
 from lucent_runtime.naming import PLACEHOLDER
 
 from .rule import Fix, Report, Rule
@@ -19,7 +23,9 @@ from .rule import Fix, Report, Rule
 if TYPE_CHECKING:
     from .config import Settings
 
-RUNTIME = "lucent_runtime"
+#: the runtime's importable name
+RUNTIME = PACKAGE
+
 #: a test class (pytest collects ``Test*``): ``TestTradingService``, not ``TestnetService``
 _TEST_CLASS = re.compile(r"Test[A-Z0-9_]")
 
@@ -46,16 +52,17 @@ class FileContext:
         self.star_imports: list[str] = []
         self.imports_runtime = False
         #: the file is part of lucent_runtime itself
-        self.in_runtime_package = module_name == RUNTIME or module_name.startswith(RUNTIME + ".")
+        self.in_runtime_package = is_runtime_module(module_name)
         #: qualified class name -> qualified names of its bases (for the project index)
         self.classes: dict[str, list[str]] = {}
         self.reports: list[Report] = []
+        self._service_like: dict[int, bool] = {}
         self._service_re: re.Pattern[str] = settings.service_class_regex
 
     # -- imports and names --------------------------------------------------------------
     def add_import(self, local: str, qualified: str) -> None:
         self.imports[local] = qualified
-        if qualified == RUNTIME or qualified.startswith(RUNTIME + "."):
+        if is_runtime_module(qualified):
             self.imports_runtime = True
 
     def package(self) -> str:
@@ -93,15 +100,51 @@ class FileContext:
         return prefix in self.classes
 
     def is_runtime_name(self, expr: cst.BaseExpression | None, *names: str) -> bool:
-        """True when ``expr`` names one of ``names`` from ``lucent_runtime`` (or the bare
-        name, when the module does not import it from elsewhere)."""
-        qualified = self.qualified_name(expr)
-        if qualified is None:
+        """True when ``expr`` resolves through the imports to one of ``names`` from
+        ``lucent_runtime`` (``from lucent_runtime import x as y``, ``lr.x``, a star import),
+        or re-exported by a module of this file's own package. A name imported from
+        elsewhere (``nameko.events.event_handler``) or never imported is not the runtime's."""
+        dotted = dotted_name(expr)
+        if dotted is None:
             return False
-        last = qualified.rpartition(".")[2]
+        if "." in dotted and dotted.rpartition(".")[2] not in names:
+            return False  # ``x.y.Z`` names ``Z`` whatever ``x`` is imported as
+        qualified = self.qualified_name(expr)
+        module, _, last = (qualified or "").rpartition(".")
         if last not in names:
             return False
-        return qualified.startswith(RUNTIME + ".") or dotted_name(expr) == last
+        return is_runtime_module(module) or self._reexported(dotted, module)
+
+    def _reexported(self, dotted: str, module: str) -> bool:
+        """``from .framework import event_handler`` / ``from pkg.api import event_handler``
+        in a module of ``pkg`` that imports the runtime: a project module passing the
+        runtime's name on."""
+        if not self.imports_runtime or dotted.partition(".")[0] not in self.imports:
+            return False
+        own = self.module_name.partition(".")[0]
+        return bool(own) and "." in self.module_name and module.partition(".")[0] == own
+
+    def service_class_around(self) -> cst.ClassDef | None:
+        """The module-level class the current node is in (None at module level, in a
+        module-level function, or in a class defined inside a function)."""
+        for node in self.stack:
+            if isinstance(node, cst.ClassDef):
+                return node
+            if isinstance(node, cst.FunctionDef | cst.Lambda):
+                return None
+        return None
+
+    def class_bases(self, node: cst.ClassDef) -> list[str] | None:
+        """The qualified bases of a class (``Base[T]`` read as ``Base``); None when one of
+        them is computed (``make_base()``) and so unknowable."""
+        bases: list[str] = []
+        for arg in node.bases:
+            value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+            qualified = self.qualified_name(value)
+            if qualified is None:
+                return None
+            bases.append(qualified)
+        return bases
 
     # -- structure ---------------------------------------------------------------------
     def enclosing(self, *types: type[cst.CSTNode]) -> cst.CSTNode | None:
@@ -125,10 +168,44 @@ class FileContext:
         name = node.name.value
         return bool(self._service_re.search(name)) and not _TEST_CLASS.match(name)
 
-    def in_service_class(self) -> bool:
-        return any(
-            isinstance(node, cst.ClassDef) and self.is_service_class(node) for node in self.stack
-        )
+    def service_like(self, node: cst.ClassDef) -> bool:
+        """A class whose methods are judged as a service's (asked once per class, by any
+        rule). In a module importing the runtime: its name matches
+        ``service-class-pattern``, or it inherits (directly, or through classes of this
+        module) from a runtime service base, a configured extra base, or a base named like
+        a service (``...Service``, ``...ServiceBase``); helper classes beside it are not.
+        Elsewhere every class is, as far as this file can tell: its findings wait for the
+        project index, which keeps them only for a class reaching a runtime base."""
+        known = self._service_like.get(id(node))
+        if known is None:
+            known = self._service_like[id(node)] = (
+                not self.imports_runtime or self._service_like_in_runtime_module(node)
+            )
+        return known
+
+    def _service_like_in_runtime_module(self, node: cst.ClassDef) -> bool:
+        if self.is_service_class(node):
+            return True
+        pattern = self._service_re
+        extra = frozenset(self.settings.extra_base_classes)
+        todo = [self.qualified_name(base.value) for base in node.bases]
+        seen: set[str] = set()
+        while todo:
+            qualified = todo.pop()
+            if qualified is None or qualified in seen:
+                continue
+            seen.add(qualified)
+            last = qualified.rpartition(".")[2]
+            if (
+                last in SERVICE_BASES
+                or last.endswith("ServiceBase")
+                or pattern.search(last)
+                or qualified in extra
+                or last in extra
+            ):
+                return True
+            todo.extend(self.classes.get(qualified, ()))
+        return False
 
     def scope_name(self) -> str:
         """``Class.method`` of the innermost class/function around the current node."""
@@ -156,7 +233,7 @@ class FileContext:
                 rule=type(rule),
                 node=node,
                 message=message,
-                in_service_class=self.in_service_class(),
+                service_class=self.service_class_around(),
                 scope=self.scope_name(),
                 fix=fix,
                 deferred=deferred,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .project import ProjectIndex, module_name_for, scan_classes
+from .project import ProjectIndex, module_name_for, scan_classes, source_root_aliases
 from .registry import CATALOGUE, RULES, Selection
 from .rule import Finding
 from .suppress import NoqaMap, apply_noqa, noqa_span
@@ -139,20 +139,24 @@ def check_source(
     is_package: bool,
     settings: Settings,
     selection: Selection,
+    *,
+    walk: bool = False,
 ) -> FileResult:
     """Check one file's bytes. The result still holds deferred findings and the noqa map:
-    :func:`finalize` completes it."""
+    :func:`finalize` completes it. ``walk``: parse and walk even a file the text test
+    finds no service code in (its class reaches a runtime base through the index)."""
     result = FileResult(path=path)
     text, problem = decode(data, path)
     if text is None:
         result.findings.append(problem)  # type: ignore[arg-type]
         return result
-    if not may_contain_service_code(text, settings):
+    if not walk and not may_contain_service_code(text, settings):
         result.classes = scan_classes(text, module_name, is_package)
-        return result
-    from .analysis import walk_into  # libcst and the rules load only when needed
+    else:
+        from .analysis import walk_into  # libcst and the rules load only when needed
 
-    walk_into(result, text, module_name, is_package, settings, selection)
+        walk_into(result, text, module_name, is_package, settings, selection)
+    result.classes = source_root_aliases(result.classes, path, module_name, settings)
     return result
 
 
@@ -172,7 +176,7 @@ def check_file(path: Path, display: str, settings: Settings, selection: Selectio
 
 
 def build_index(results: Iterable[FileResult], settings: Settings) -> ProjectIndex:
-    index = ProjectIndex(extra_bases=frozenset(settings.extra_base_classes))
+    index = ProjectIndex.for_settings(settings)
     for result in results:
         index.add(result.classes)
     return index

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .engine import FileResult, check_source, decode, may_contain_service_code
-from .project import scan_classes
+from .project import scan_classes, source_root_aliases
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -182,7 +182,7 @@ def check_files(
     return checked
 
 
-def complete_index(checked: Checked, cache: Cache | None = None) -> int:
+def complete_index(checked: Checked, settings: Settings, cache: Cache | None = None) -> int:
     """Give every unparsed file its classes (the text scan), for the repository index;
     returns how many files it scanned."""
     scanned = len(checked.unscanned)
@@ -193,7 +193,8 @@ def complete_index(checked: Checked, cache: Cache | None = None) -> int:
         except OSError:
             continue
         text, _ = decode(data, item.display)
-        result.classes = scan_classes(text, item.module, item.is_package) if text else {}
+        classes = scan_classes(text, item.module, item.is_package) if text else {}
+        result.classes = source_root_aliases(classes, item.path, item.module, settings)
         if cache is not None:
             cache.update_classes(item.path, result.classes)
     checked.unscanned.clear()

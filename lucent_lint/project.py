@@ -13,12 +13,67 @@ re-export (``pkg.Base`` -> ``pkg.base.TradingBase``) resolves as well.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-RUNTIME_BASES = frozenset({"LucentServiceBase", "CryptoTradingServiceBase", "UserServiceBase"})
+from lucent_runtime.framework import SERVICE_BASES as RUNTIME_BASES
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+__all__ = [
+    "NOT_A_SERVICE",
+    "ORM_BASE",
+    "ORM_BASE_FACTORIES",
+    "RUNTIME_BASES",
+    "ProjectIndex",
+    "module_name_for",
+    "scan_classes",
+    "source_root_aliases",
+]
+
+#: recorded as a base of a class named like a service that is, by itself, no service (an
+#: interface, a dataclass...): its subclasses are judged on their own
+NOT_A_SERVICE = "<not-a-service>"
+#: what ``Base = declarative_base()`` is recorded as extending
+ORM_BASE = "sqlalchemy.orm.DeclarativeBase"
+ORM_BASE_FACTORIES = frozenset({"declarative_base", "as_declarative", "generate_base"})
+
+#: ancestors that make a class an exception or a data model, whatever its name: a class
+#: reaching one of them (and no runtime base) is not a service
+NON_SERVICE_ROOTS = frozenset(
+    {
+        "BaseException",
+        "Exception",
+        "Warning",
+        "BaseModel",
+        "RootModel",
+        "BaseSettings",
+        "GenericModel",
+        "SQLModel",
+        "Enum",
+        "IntEnum",
+        "StrEnum",
+        "Flag",
+        "IntFlag",
+        "ReprEnum",
+        "TypedDict",
+        "NamedTuple",
+        "DeclarativeBase",
+        "DeclarativeBaseNoMeta",
+        "Struct",
+    }
+)
+#: the same, only under these qualified names (too common a last name to trust alone)
+_NON_SERVICE_QUALIFIED = frozenset(
+    {"django.db.models.Model", "django.db.models.base.Model", "msgspec.Struct"}
+)
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 
 
 def module_name_for(path: Path) -> tuple[str, bool]:
@@ -36,16 +91,108 @@ def module_name_for(path: Path) -> tuple[str, bool]:
     return ".".join(reversed(parts)), is_package
 
 
+@lru_cache(maxsize=256)
+def _project_root(directory: str) -> str | None:
+    """The nearest directory at or above ``directory`` with a pyproject.toml, else the top
+    of its git work tree."""
+    probe = directory
+    while True:
+        if os.path.isfile(os.path.join(probe, "pyproject.toml")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    probe = directory
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
+
+
+@lru_cache(maxsize=1024)
+def _source_root_names(path: str, src: tuple[str, ...]) -> tuple[str, ...]:
+    directory = os.path.dirname(path)
+    if os.path.isfile(os.path.join(directory, "__init__.py")):
+        return ()  # a regular package: its name follows the packages
+    root = _project_root(directory)
+    if root is None:
+        return ()
+    names = []
+    for entry in src:
+        source_root = os.path.normpath(os.path.join(root, entry))
+        if not directory.startswith(source_root + os.sep):
+            continue
+        relative = os.path.relpath(path, source_root)
+        stem = relative[:-3] if relative.endswith(".py") else relative
+        parts = stem.split(os.sep)
+        if parts[-1] == "__init__":
+            parts.pop()
+        if parts and all(part.isidentifier() for part in parts):
+            names.append(".".join(parts))
+    return tuple(names)
+
+
+def source_root_aliases(
+    classes: dict[str, list[str]], path: str, module_name: str, settings: Settings
+) -> dict[str, list[str]]:
+    """``classes`` with each class also under the module name the file has below a source
+    root (the ``src`` option, default the project root and ``src/``), for a file in a folder
+    without ``__init__.py`` (a PEP 420 namespace package): ``services/common/base.py``
+    is ``base`` by its packages but ``services.common.base`` to the code importing it."""
+    if not classes or not path.endswith(".py"):
+        return classes
+    names = _source_root_names(os.path.abspath(path), tuple(settings.src))
+    prefix = module_name + "." if module_name else ""
+    out = dict(classes)
+    for name in names:
+        if name == module_name:
+            continue
+        for qualified, bases in classes.items():
+            if qualified.startswith(prefix):
+                out[f"{name}.{qualified[len(prefix) :]}"] = bases
+    return out
+
+
 @dataclass
 class ProjectIndex:
     """Qualified class name -> qualified names of its bases, for the whole repository."""
 
     classes: dict[str, list[str]] = field(default_factory=dict)
     extra_bases: frozenset[str] = frozenset()
+    #: ``service-class-pattern``: which project classes are named like services
+    service_pattern: re.Pattern[str] | None = None
+    #: ``non-service-base-classes``: more ancestors that make a class no service
+    non_service_bases: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ProjectIndex:
+        return cls(
+            extra_bases=frozenset(settings.extra_base_classes),
+            service_pattern=settings.service_class_regex,
+            non_service_bases=frozenset(settings.non_service_base_classes),
+        )
 
     def add(self, classes: Mapping[str, Iterable[str]]) -> None:
         for name, bases in classes.items():
             self.classes[name] = list(bases)
+
+    def _parents(self, qualified: str) -> list[str] | None:
+        parents = self.classes.get(qualified)
+        return parents if parents is not None else (self._by_reexport(qualified) or None)
+
+    def _is_runtime_base(self, qualified: str) -> bool:
+        """The runtime's own name, imported directly or re-exported by a project module
+        that defines no class of that name."""
+        last = qualified.rpartition(".")[2]
+        return last in RUNTIME_BASES and (
+            qualified not in self.classes
+            or qualified.startswith("lucent_runtime.")
+            or "." not in qualified
+        )
 
     def runtime_bases(self, bases: Iterable[str]) -> set[str]:
         """Which of the runtime's service base classes (or configured extra bases) a class
@@ -55,25 +202,64 @@ class ProjectIndex:
         todo = list(bases)
         while todo:
             qualified = todo.pop()
-            if qualified in seen:
+            if qualified in seen or qualified == NOT_A_SERVICE:
                 continue
             seen.add(qualified)
-            last = qualified.rpartition(".")[2]
             if self._is_extra(qualified):
                 found.add(qualified)
-                continue
-            parents = self.classes.get(qualified)
-            if last in RUNTIME_BASES and (
-                parents is None or qualified.startswith("lucent_runtime.") or "." not in qualified
-            ):
-                # the runtime's own name, imported directly or re-exported by a project
-                # module that defines no class of that name
-                found.add(last)
-                continue
-            if parents is None:
-                parents = self._by_reexport(qualified)
-            todo.extend(parents)
+            elif self._is_runtime_base(qualified):
+                found.add(qualified.rpartition(".")[2])
+            else:
+                todo.extend(self._parents(qualified) or ())
         return found
+
+    def judge_unadopted(self, bases: Iterable[str], *, interface: bool = False) -> str | None:
+        """Why a class named like a service with these bases gets no LUC101, or None when
+        it should: ``"adopted"`` (it reaches a runtime base), ``"not-a-service"`` (an
+        exception or a data model: it reaches one of :data:`NON_SERVICE_ROOTS` or a
+        ``non-service-base-classes`` entry; with ``interface``, for a class named like an
+        interface, also an ``Interface``), ``"reported-above"`` (a project class above it,
+        named like a service, is the one reported: once per hierarchy)."""
+        if self.runtime_bases(bases):
+            return "adopted"
+        verdict: str | None = None
+        seen: set[str] = set()
+        todo = list(bases)
+        while todo:
+            qualified = todo.pop()
+            if qualified in seen or qualified == NOT_A_SERVICE:
+                continue
+            seen.add(qualified)
+            if qualified in self.non_service_bases:  # configured, even a project class
+                return "not-a-service"
+            parents = self._parents(qualified)
+            if parents is None:
+                if self._is_non_service_root(qualified) or (
+                    interface and qualified.rpartition(".")[2] == "Interface"
+                ):
+                    return "not-a-service"
+                continue
+            last = qualified.rpartition(".")[2]
+            if (
+                self.service_pattern is not None
+                and self.service_pattern.search(last)
+                and NOT_A_SERVICE not in parents
+                and qualified in self.classes
+            ):
+                verdict = "reported-above"
+            todo.extend(parents)
+        return verdict
+
+    def _is_non_service_root(self, qualified: str) -> bool:
+        """An ancestor outside the project that makes a class an exception or a model."""
+        last = qualified.rpartition(".")[2]
+        return (
+            last in NON_SERVICE_ROOTS
+            or last.endswith(_EXCEPTION_SUFFIXES)
+            or qualified in _NON_SERVICE_QUALIFIED
+            or qualified in self.non_service_bases
+            or last in self.non_service_bases
+        )
 
     def _is_extra(self, qualified: str) -> bool:
         last = qualified.rpartition(".")[2]
@@ -100,6 +286,7 @@ class ProjectIndex:
 _CLASS = re.compile(r"^([ \t]*)class[ \t]+(\w+)[ \t]*(\(|:)", re.M)
 _FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.M)
+_ORM_BASE = re.compile(r"^(\w+)[ \t]*=[ \t]*[\w.]*\b(?:declarative_base|generate_base)\(", re.M)
 
 
 def _balanced(text: str, start: int) -> str:
@@ -161,6 +348,9 @@ def scan_classes(text: str, module: str, is_package: bool) -> dict[str, list[str
             name = name.strip()
             imports[(alias.strip() or name.split(".")[0])] = name if alias else name.split(".")[0]
     classes: dict[str, list[str]] = links
+    if "_base(" in text:
+        for match in _ORM_BASE.finditer(text):
+            classes[f"{module}.{match.group(1)}" if module else match.group(1)] = [ORM_BASE]
     for match in _CLASS.finditer(text):
         if match.group(1):  # nested class: not addressable as module.Name
             continue

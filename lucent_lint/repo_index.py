@@ -25,7 +25,7 @@ from .config import Settings
 from .discovery import discover_files
 from .engine import FileResult, decode, may_contain_service_code
 from .parallel import ModuleNames
-from .project import scan_classes
+from .project import scan_classes, source_root_aliases
 
 _FORMAT = 1
 
@@ -45,23 +45,34 @@ def project_root(path: Path) -> Path | None:
     return None
 
 
-def classes_of(data: bytes, path: str, module: str, is_package: bool, settings: Settings) -> dict:
-    """Qualified class name -> qualified bases, as :func:`engine.check_source` finds them."""
+def classes_of(
+    data: bytes,
+    path: str,
+    module: str,
+    is_package: bool,
+    settings: Settings,
+    location: str | None = None,
+) -> dict:
+    """Qualified class name -> qualified bases, as :func:`engine.check_source` finds them
+    (``location``: where the file is on disk, when ``path`` is relative to elsewhere)."""
     text, _ = decode(data, path)
     if text is None:
         return {}
     if not may_contain_service_code(text, settings):
-        return scan_classes(text, module, is_package)
-    from .analysis import analyze  # libcst only for files that may hold service code
+        classes = scan_classes(text, module, is_package)
+    else:
+        from .analysis import analyze  # libcst only for files that may hold service code
 
-    analysis, _ = analyze(text, path, module, is_package, settings, ())
-    return analysis.ctx.classes if analysis is not None else {}
+        analysis, _ = analyze(text, path, module, is_package, settings, ())
+        classes = analysis.ctx.classes if analysis is not None else {}
+    return source_root_aliases(classes, location or path, module, settings)
 
 
 def _cache_file(root: Path, settings: Settings) -> Path:
-    # Only the service-class pattern changes which classes a file yields (it decides
-    # whether the file is parsed or scanned).
-    key = f"{build_fingerprint()}|{_FORMAT}|{settings.service_class_pattern}"
+    # Only the service-class pattern (it decides whether the file is parsed or scanned)
+    # and the source roots (the names of namespace-package modules) change which classes
+    # a file yields.
+    key = f"{build_fingerprint()}|{_FORMAT}|{settings.service_class_pattern}|{settings.src}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return root / CACHE_DIR / f"class-index-{digest}.json"
 
@@ -134,7 +145,10 @@ def index_results(
                 data = path.read_bytes()
             except OSError:
                 continue
-            entry = {"stamp": stamp, "classes": classes_of(data, key, module, is_package, settings)}
+            entry = {
+                "stamp": stamp,
+                "classes": classes_of(data, key, module, is_package, settings, str(path)),
+            }
             changed = True
         entries[key] = entry
         if path not in skip:

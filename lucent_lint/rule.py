@@ -81,7 +81,8 @@ class Report:
     rule: type[Rule]
     node: cst.CSTNode
     message: str
-    in_service_class: bool
+    #: the module-level class the node is in (scope is decided from it), else None
+    service_class: cst.ClassDef | None
     scope: str
     fix: Fix | None = None
     #: set for findings a rule cannot decide alone (see :meth:`Rule.defer`)
@@ -106,6 +107,9 @@ class Rule:
     fix_safety: ClassVar[FixSafety | None] = None
     #: applies to every file, not only to service code (LUC001, LUC002)
     global_scope: ClassVar[bool] = False
+    #: decides by itself, through the project index, which classes it judges (LUC101,
+    #: LUC102): its findings are not limited to service code
+    own_scope: ClassVar[bool] = False
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
@@ -130,7 +134,13 @@ class Rule:
 
     @classmethod
     def resolve(cls, payload: Mapping[str, Any], index: ProjectIndex) -> str | None:
-        """The message for a deferred finding, or None when it is not a finding."""
+        """The message for a deferred finding, or None when it is not a finding.
+
+        A finding in a class of a module that does not import the runtime waits for the
+        index with its class's bases (``gate``): it is service code only when the class
+        reaches a runtime service base through project classes."""
+        if "gate" in payload:
+            return payload["message"] if index.runtime_bases(payload["gate"]) else None
         raise NotImplementedError
 
     # -- dispatch table -------------------------------------------------------------

@@ -78,6 +78,54 @@ def check_results(
     return run
 
 
+def _extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
+    """Some class of the run extends a runtime service base (or a configured extra base)
+    directly: only then can a project base carry the runtime into other files."""
+    if settings.extra_base_classes:
+        return True
+    return any(
+        base.startswith("lucent_runtime.")
+        for result in results
+        for bases in result.classes.values()
+        for base in bases
+    )
+
+
+def walk_adopted(
+    results: list[FileResult],
+    files: Sequence[Path],
+    settings: Settings,
+    selection: Selection,
+    index_results: Sequence[FileResult] = (),
+) -> None:
+    """Check the files the text test skipped whose classes reach a runtime service base
+    through the project index (``class Book(Base)``, ``Base`` a project base extending
+    one): their bodies are service code too. ``files``: the paths of ``results``."""
+    from .parallel import ModuleNames
+
+    index = build_index([*results, *index_results], settings)
+    names = ModuleNames()
+    for position, result in enumerate(results):
+        if result.parsed or result.error or result.findings or not result.classes:
+            continue
+        path = files[position]
+        module, is_package = names(path)
+        prefix = f"{module}." if module else ""
+        if not any(
+            index.runtime_bases(bases)
+            for name, bases in result.classes.items()
+            if name.startswith(prefix) and name[len(prefix) :].isidentifier()
+        ):
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        results[position] = check_source(
+            data, result.path, module, is_package, settings, selection, walk=True
+        )
+
+
 def run_check(
     paths: Sequence[Path],
     settings: Settings,
@@ -113,9 +161,12 @@ def run_check(
     if progress is not None:
         progress.close()
     scanned = 0
-    if checked.unscanned and any(result.deferred for result in checked.results):
-        # the index is only consulted for deferred findings
-        scanned = complete_index(checked, cache)
+    adopting = _extends_runtime(checked.results, settings)
+    if checked.unscanned and (adopting or any(result.deferred for result in checked.results)):
+        # the index serves deferred findings only
+        scanned = complete_index(checked, settings, cache)
+    if adopting:
+        walk_adopted(checked.results, files, settings, selection, index_results)
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -10,6 +10,9 @@ from ..api import PROBLEM_LOG_METHODS, logger_method
 from ..context import dotted_name
 from ..rule import Rule
 from ..scopes import iter_scope
+
+if TYPE_CHECKING:
+    from ..context import FileContext
 
 #: import fallbacks (``except ImportError: orjson = None``) are not error handling, nor is
 #: catching a control-flow signal: a cancelled task awaited on shutdown, Ctrl-C in
@@ -51,7 +54,7 @@ class ExceptionSwallowed(Rule):
         if caught and set(caught) <= _NOT_ERRORS:
             return
         name = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
-        if _handles(node.body, name, self.ctx.stack):
+        if _handles(node.body, name, self.ctx):
             return
         clause = f"{keyword} {', '.join(caught)}" if caught else "except:"
         self.report(node, clause=clause)
@@ -68,7 +71,7 @@ def _caught_types(expr: cst.BaseExpression | None) -> list[str]:
     return out
 
 
-def _handles(body: cst.BaseSuite, name: str | None, stack: Sequence[cst.CSTNode]) -> bool:
+def _handles(body: cst.BaseSuite, name: str | None, ctx: FileContext) -> bool:
     """True when the block re-raises (any ``raise`` outside nested functions) or logs: a
     logger call at warning level or above, or any logger call given the error."""
     for node in iter_scope(body):
@@ -77,7 +80,7 @@ def _handles(body: cst.BaseSuite, name: str | None, stack: Sequence[cst.CSTNode]
         if isinstance(node, cst.Call):
             if dotted_name(node.func) in _RAISING_CALLS:
                 return True
-            method = logger_method(node, stack)
+            method = logger_method(node, ctx.stack, ctx)
             if method is None:
                 continue
             if method in PROBLEM_LOG_METHODS or _passes_error(node, name):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..api import service_like_class
+from ..api import handler_decorator, service_like_class
 from ..context import call_name, dotted_name, string_value
 from ..rule import Rule
 from ..scopes import positional_parameters
@@ -70,7 +70,7 @@ class HandlerNotWrapped(Rule):
         frame.current = node
         frame.delegates[node.name.value] = False
         frame.calls[node.name.value] = set()
-        if _is_event_handler(node, frame.service, self.ctx.settings.handler_name_regex):
+        if _is_event_handler(node, frame.service, self.ctx):
             frame.candidates.append(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -115,16 +115,20 @@ def _decorator_names(node: cst.FunctionDef) -> set[str]:
     return names
 
 
-def _is_event_handler(node: cst.FunctionDef, service: bool, pattern: re.Pattern[str]) -> bool:
-    decorators = _decorator_names(node)
-    if decorators & _NOT_HANDLERS or _is_stub(node):
+def _is_event_handler(node: cst.FunctionDef, service: bool, ctx: FileContext) -> bool:
+    """The runtime's ``@event_handler`` (resolved through the imports: another framework's
+    decorator of that name is not it), or a method named like a handler
+    (``handler-name-pattern``) taking an event, in a service class."""
+    if _decorator_names(node) & _NOT_HANDLERS or _is_stub(node):
         return False
-    if "event_handler" in decorators:
-        return True
+    for decorator in node.decorators:
+        found = handler_decorator(decorator, ctx)
+        if found is not None:
+            return found[0] == "event_handler"
     name = node.name.value
     if not service or name == "handle_domain_event" or name.startswith("_"):
         return False
-    return bool(pattern.search(name)) and _has_event_parameter(node)
+    return bool(ctx.settings.handler_name_regex.search(name)) and _has_event_parameter(node)
 
 
 def _has_event_parameter(node: cst.FunctionDef) -> bool:

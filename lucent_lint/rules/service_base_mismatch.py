@@ -10,7 +10,7 @@ import libcst as cst
 from ..api import builder_chain, crypto_context_start
 from ..project import ProjectIndex
 from ..rule import Rule
-from .service_must_extend_base import class_bases, direct_runtime_base
+from .service_must_extend_base import direct_runtime_base
 
 _STARTS = frozenset({"for_crypto_trading", "for_yield_farming", "for_domain"})
 _CRYPTO_BASE = "CryptoTradingServiceBase"
@@ -33,6 +33,7 @@ class ServiceBaseMismatch(Rule):
     code = "LUC102"
     slug = "service-base-mismatch"
     checklist = "appropriate base class"
+    own_scope = True
     message = (
         "`{name}` extends {base} but builds crypto-trading contexts ({starts}); "
         "extend CryptoTradingServiceBase"
@@ -64,18 +65,10 @@ class ServiceBaseMismatch(Rule):
         if not starts:
             return
         extra = frozenset(self.ctx.settings.extra_base_classes)
-        bases: list[str] = []
-        direct: list[str] = []
-        for base in class_bases(node):
-            qualified = self.ctx.qualified_name(base)
-            if qualified is None:
-                return
-            bases.append(qualified)
-            found = direct_runtime_base(qualified, extra)
-            if found is not None:
-                direct.append(found)
+        bases = self.ctx.class_bases(node)
         if not bases:
-            return
+            return  # no base, or a computed one
+        direct = [d for d in (direct_runtime_base(b, extra) for b in bases) if d is not None]
         name = node.name.value
         if len(direct) == len(bases):
             base = mismatch(direct)

@@ -291,17 +291,17 @@ def test_decorated_service_is_reported_at_the_class_keyword(tmp_path: Path) -> N
         tmp_path,
         {
             "deco.py": """
-                import dataclasses
+                import functools
 
                 from pkg_elsewhere import Base
 
 
-                @dataclasses.dataclass
+                @functools.total_ordering
                 class QuoteService(Base):
                     pass
 
 
-                @dataclasses.dataclass
+                @functools.total_ordering
                 class PriceService:
                     pass
                 """,

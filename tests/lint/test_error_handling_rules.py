@@ -71,15 +71,19 @@ def parse_price(text):
         return None
 
 
-class PriceService:
+class PriceService(Base):
     def parse(self, text):
         try:
             return float(text)
         except:
             return None
 """
-    found = [(f.line, f.code) for f in lint_text(source) if f.code.startswith("LUC6")]
+    config = {"extra-base-classes": ["Base"]}
+    found = [(f.line, f.code) for f in lint_text(source, config) if f.code.startswith("LUC6")]
     assert found == [(13, "LUC601"), (13, "LUC604")]
+    # a class named like a service that reaches no service base is not judged
+    found = [(f.line, f.code) for f in lint_text(source) if f.code.startswith("LUC6")]
+    assert found == []
 
 
 def test_star_arguments_are_not_judged() -> None:

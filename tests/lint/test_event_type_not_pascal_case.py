@@ -119,7 +119,13 @@ def test_constant_used_by_a_service_class_is_reported() -> None:
                 await self.publish_domain_event(TRADE, "trade-1", {}, ctx.business_context)
         """
     )
-    assert pairs(_lint(source)) == [(1, "LUC302"), (6, "LUC302")]
+    # ``Base`` is a configured service base: the class has adopted the framework
+    assert pairs(_lint(source, **{"extra-base-classes": ["Base"]})) == [
+        (1, "LUC302"),
+        (6, "LUC302"),
+    ]
+    # reaching no runtime base, it has not: only LUC101 judges it
+    assert pairs(_lint(source)) == []
 
 
 def test_noqa_on_the_literal_line() -> None:

@@ -94,7 +94,8 @@ def test_only_service_code_is_checked() -> None:
             subject = "lucent.events.crypto_trading.TradeExecuted"
         """
     )
-    assert pairs(_lint(source)) == [(9, "LUC305")]
+    assert pairs(_lint(source, **{"extra-base-classes": ["Base"]})) == [(9, "LUC305")]
+    assert pairs(_lint(source)) == []  # a class that adopted no service base
 
 
 def test_attribute_values_resolve_in_their_own_scope() -> None:

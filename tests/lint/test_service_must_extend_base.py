@@ -74,11 +74,11 @@ class QuoteService(GenericBase[int]):
 
 def test_decorated_class_is_reported_at_class_keyword_even_indented_in_a_class() -> None:
     text = """
-import dataclasses
+import functools
 
 
 class Outer:
-    @dataclasses.dataclass
+    @functools.total_ordering
     class InnerService:
         pass
 """

@@ -214,3 +214,16 @@ def test_command_line_cache_and_no_cache(project: Path) -> None:
     assert bypass.stdout == cold.stdout == warm.stdout
     ignore = (project / CACHE_DIR / ".gitignore").read_text()
     assert "*" in ignore.splitlines()
+
+
+def test_edited_framework_facts_ignore_the_old_cache() -> None:
+    from lucent_runtime import framework
+
+    before = cache_module.build_fingerprint()
+    source = Path(framework.__file__)
+    stat = source.stat()
+    try:
+        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert cache_module.build_fingerprint() != before
+    finally:
+        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
