@@ -2,9 +2,17 @@
 parent, kind, service and times, recorded to SQLite so ``lucent-trace`` can answer the
 standard's debugging queries without a tracing backend.
 
-Spans are handed to the SDK's batch processor: ending a span only appends it to a bounded
-queue; a background thread converts and writes batches in one transaction each. Retention
-is bounded by age and by size; both are checked after each batch is written.
+Off the hot path, in two stages:
+
+1. In the service: ending a span packs it into a tuple of plain values and appends it to
+   a bounded queue (:class:`SpanStoreProcessor`, batched like the SDK's batch processor);
+   a thread writes each batch as one ``marshal`` blob, one row of the ``batches`` table:
+   one short transaction per batch, a few microseconds per span.
+2. In ``lucent-trace``: :func:`ingest_batches` unpacks the waiting batches into the
+   queryable ``spans`` table (ids in hex, attributes as JSON) before answering.
+
+Retention is bounded by age and by size (both tables), enforced by the service after a
+batch is written, at most every few seconds.
 
 Environment (read by :func:`install_span_store`):
 
@@ -12,24 +20,28 @@ Environment (read by :func:`install_span_store`):
   embedded default only.
 - ``LUCENT_TRACE_MAX_AGE``: spans older than this are deleted (``7d``, ``12h``, ``30m``,
   ``90s`` or seconds; default ``7d``).
-- ``LUCENT_TRACE_MAX_MB``: when the file's data outgrows this many MiB, the oldest traces
+- ``LUCENT_TRACE_MAX_MB``: when the file's data outgrows this many MiB, the oldest spans
   are deleted until it is under 90% of it (default ``256``).
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
+import marshal
+import os
 import re
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 
 from ._errors import ConfigurationError
 
@@ -39,7 +51,10 @@ __all__ = [
     "SpanStoreSettings",
     "configure_span_store",
     "current_span_store",
+    "enforce_retention",
+    "ingest_batches",
     "install_span_store",
+    "open_database",
     "parse_duration",
     "span_store_wanted",
 ]
@@ -49,6 +64,12 @@ SPAN_STORE_FILE = "traces.sqlite3"
 _log = logging.getLogger("lucent.span_store")
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    id         INTEGER PRIMARY KEY,
+    format     INTEGER NOT NULL,
+    last_ns    INTEGER NOT NULL,
+    spans      BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS spans (
     trace_id       TEXT NOT NULL,
     span_id        TEXT NOT NULL,
@@ -63,13 +84,21 @@ CREATE TABLE IF NOT EXISTS spans (
     status_message TEXT,
     attributes     TEXT NOT NULL,
     events         TEXT,
-    links          TEXT,
-    PRIMARY KEY (trace_id, span_id)
-) WITHOUT ROWID;
+    links          TEXT
+);
+CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
 CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_ns);
 """
 
-_INSERT = "INSERT OR REPLACE INTO spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#: ``batches.format``: a marshal blob of span tuples; the same as JSON (the fallback for
+#: a value marshal cannot write)
+FORMAT_MARSHAL = 1
+FORMAT_JSON = 2
+
+_INSERT = "INSERT INTO spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+#: how often retention is enforced (after a batch is written), in seconds
+RETENTION_INTERVAL_S = 5.0
 
 _KINDS = ("internal", "server", "client", "producer", "consumer")
 _STATUSES = ("unset", "ok", "error")
@@ -135,64 +164,75 @@ def open_database(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _json(items: Sequence[object]) -> str | None:
-    return json.dumps(items, default=str) if items else None
+# -- stage 1, in the service: spans to plain tuples, a batch to one blob -----------------
 
 
-def _row(span: ReadableSpan, service_of_resource: dict[int, str | None]) -> tuple:
-    context = span.context
-    attributes = span.attributes or {}
-    service = attributes.get("service.name")
-    if service is None:
-        resource = span.resource
-        key = id(resource)
-        if key not in service_of_resource:
-            service_of_resource[key] = resource.attributes.get("service.name")
-        service = service_of_resource[key]
-    parent = span.parent
-    status = span.status
-    start = span.start_time or 0
-    end = span.end_time or start
-    events = [
-        {"name": e.name, "time_ns": e.timestamp, "attributes": dict(e.attributes or {})}
-        for e in span.events
-    ]
-    links = [
-        {
-            "trace_id": f"{link.context.trace_id:032x}",
-            "span_id": f"{link.context.span_id:016x}",
-            "attributes": dict(link.attributes or {}),
-        }
-        for link in span.links
-    ]
+def _plain(attributes: Any) -> dict:
+    raw = getattr(attributes, "_dict", attributes)  # the SDK's frozen dict, not a copy
+    return raw if type(raw) is dict else dict(raw or {})
+
+
+def _pack(span: ReadableSpan, services: dict[int, str | None]) -> tuple | None:
+    """One span as plain values (ids as ints, kind and status as codes), or None when it
+    is not sampled. Runs when the span ends: reads the SDK span's fields directly, the
+    public properties copy its attributes, events and links first."""
+    try:
+        context, parent, status = span._context, span._parent, span._status
+        attributes, events, links = span._attributes, span._events, span._links
+        name, kind, resource = span._name, span._kind, span._resource
+        start, end = span._start_time, span._end_time
+    except AttributeError:  # another ReadableSpan implementation: the public view
+        context, parent, status = span.context, span.parent, span.status
+        attributes, events, links = span.attributes, span.events, span.links
+        name, kind, resource = span.name, span.kind, span.resource
+        start, end = span.start_time, span.end_time
+    if not context.trace_flags & 1:  # not sampled
+        return None
+    service = services.get(id(resource), "")
+    if service == "":
+        service = services[id(resource)] = resource.attributes.get("service.name")
     return (
-        f"{context.trace_id:032x}",
-        f"{context.span_id:016x}",
-        f"{parent.span_id:016x}" if parent is not None else None,
-        span.name,
-        _KINDS[span.kind.value],
+        context.trace_id,
+        context.span_id,
+        parent.span_id if parent is not None else None,
+        name,
+        kind._value_,  # the enum's value, without the property lookup
         service,
-        start,
-        end,
-        (end - start) / 1e6,
-        _STATUSES[status.status_code.value],
+        start or 0,
+        end or start or 0,
+        status.status_code._value_,
         status.description,
-        json.dumps(dict(attributes), default=str),
-        _json(events),
-        _json(links),
+        _plain(attributes),
+        tuple((e.name, e.timestamp, _plain(e.attributes)) for e in events) if events else None,
+        tuple(
+            (link.context.trace_id, link.context.span_id, _plain(link.attributes)) for link in links
+        )
+        if links
+        else None,
     )
 
 
-class SpanStoreExporter(SpanExporter):
-    """Writes span batches to the store's SQLite file (in the batch processor's thread)
-    and enforces retention. ``retarget(path)`` moves it to another file; ``None`` drops."""
+_encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
+
+
+def _blob(packed: list[tuple]) -> tuple[int, bytes]:
+    try:
+        return FORMAT_MARSHAL, marshal.dumps(packed)
+    except ValueError:  # a value marshal cannot write: JSON, with str() for the unknown
+        return FORMAT_JSON, _encode(packed).encode()
+
+
+class SpanStoreWriter:
+    """Appends packed batches to the store's SQLite file (in the processor's thread) and
+    enforces retention. ``retarget(settings)`` moves it to another file; ``None`` drops
+    what it gets."""
 
     def __init__(self, settings: SpanStoreSettings | None) -> None:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._settings: SpanStoreSettings | None = None
-        self._services: dict[int, str | None] = {}
         self._failed_once = False
+        self._next_retention = 0.0
         self.retarget(settings)
 
     @property
@@ -213,39 +253,178 @@ class SpanStoreExporter(SpanExporter):
                 self._db.close()
             self._db, self._settings = db, settings
             self._failed_once = False
+            self._next_retention = 0.0
 
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+    def write(self, packed: list[tuple]) -> bool:
+        """One batch of :func:`_pack` tuples as one row; False when it could not."""
         with self._lock:
             db, settings = self._db, self._settings
-            if db is None or settings is None:
-                return SpanExportResult.SUCCESS
+            if db is None or settings is None or not packed:
+                return True
             try:
-                rows = [_row(span, self._services) for span in spans]
-                db.execute("BEGIN IMMEDIATE")
-                db.executemany(_INSERT, rows)
-                db.execute("COMMIT")
-                enforce_retention(db, settings)
+                form, blob = _blob(packed)
+                last = max(item[7] for item in packed)
+                db.execute(
+                    "INSERT INTO batches (format, last_ns, spans) VALUES (?, ?, ?)",
+                    (form, last, blob),
+                )
+                now = time.monotonic()
+                if now >= self._next_retention:  # at most every few seconds
+                    self._next_retention = now + RETENTION_INTERVAL_S
+                    enforce_retention(db, settings)
             except (OSError, sqlite3.Error, ValueError, TypeError) as err:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 if not self._failed_once:  # one warning, not one per batch
                     self._failed_once = True
                     _log.warning("span store %s: cannot record spans: %s", settings.path, err)
-                return SpanExportResult.FAILURE
-        return SpanExportResult.SUCCESS
-
-    def shutdown(self) -> None:
-        self.retarget(None)
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
+                return False
         return True
 
 
+class SpanStoreProcessor(SpanProcessor):
+    """Batches finished spans to a :class:`SpanStoreWriter`, like the SDK's batch
+    processor, with one difference: a span is packed into plain values when it ends, so
+    the queue holds tuples the garbage collector does not track, not span objects (which,
+    kept alive by a queue, make every full collection walk them). A thread writes a
+    batch when ``batch_size`` spans wait, else every ``delay_s``; past ``max_queue`` the
+    newest spans are dropped (and counted)."""
+
+    def __init__(
+        self,
+        writer: SpanStoreWriter,
+        max_queue: int = 8192,
+        batch_size: int = 1024,
+        delay_s: float = 0.5,
+    ) -> None:
+        self.writer = writer
+        self.max_queue = max_queue
+        self.batch_size = batch_size
+        self.delay_s = delay_s
+        self.dropped = 0
+        self._services: dict[int, str | None] = {}
+        self._queue: collections.deque[tuple] = collections.deque()
+        self._drain_lock = threading.Lock()
+        self._shutdown = False
+        self._start_worker()
+        if hasattr(os, "register_at_fork"):
+            ref = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: (p := ref()) and p._start_worker())
+
+    def _start_worker(self) -> None:
+        self._queue.clear()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="LucentSpanStore", daemon=True)
+        self._thread.start()
+
+    def on_end(self, span: ReadableSpan) -> None:
+        queue = self._queue
+        if len(queue) >= self.max_queue or self._shutdown:
+            self.dropped += not self._shutdown
+            return
+        packed = _pack(span, self._services)
+        if packed is not None:
+            queue.append(packed)
+            if len(queue) == self.batch_size:  # once per batch; the timer takes the rest
+                self._wake.set()
+
+    def _work(self) -> None:
+        while not self._shutdown:
+            self._wake.wait(self.delay_s)
+            self._wake.clear()
+            self._drain()
+
+    def _drain(self) -> bool:
+        ok = True
+        with self._drain_lock:
+            queue = self._queue
+            while queue:
+                batch = [queue.popleft() for _ in range(min(self.batch_size, len(queue)))]
+                ok = self.writer.write(batch) and ok
+        return ok
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._drain()
+
+    def shutdown(self) -> None:
+        if self._shutdown:
+            return
+        self._shutdown = True
+        self._wake.set()
+        self._thread.join(5.0)
+        self._drain()
+        self.writer.retarget(None)
+
+
+# -- stage 2, in lucent-trace: batches to queryable rows ----------------------------------
+
+
+def _hex_id(value: int, width: int) -> str:
+    return f"{value:0{width}x}"
+
+
+def _row(item: Sequence[Any]) -> tuple:
+    (trace_id, span_id, parent_id, name, kind, service, start, end, status, message,
+     attributes, events, links) = item  # fmt: skip
+    return (
+        _hex_id(trace_id, 32),
+        _hex_id(span_id, 16),
+        _hex_id(parent_id, 16) if parent_id is not None else None,
+        name,
+        _KINDS[kind],
+        attributes.get("service.name", service),
+        start,
+        end,
+        (end - start) / 1e6,
+        _STATUSES[status],
+        message,
+        _encode(attributes),
+        _encode([{"name": n, "time_ns": t, "attributes": a} for n, t, a in events])
+        if events
+        else None,
+        _encode(
+            [
+                {"trace_id": _hex_id(t, 32), "span_id": _hex_id(s, 16), "attributes": a}
+                for t, s, a in links
+            ]
+        )
+        if links
+        else None,
+    )
+
+
+def ingest_batches(db: sqlite3.Connection) -> int:
+    """Unpack the waiting batches into ``spans``, in one transaction; returns the spans
+    added. A batch in an unknown format is dropped with a warning."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        count = 0
+        for batch_id, form, blob in db.execute("SELECT id, format, spans FROM batches").fetchall():
+            if form == FORMAT_MARSHAL:
+                items = marshal.loads(blob)
+            elif form == FORMAT_JSON:
+                items = json.loads(blob)
+            else:
+                _log.warning("span store: batch %s has unknown format %s, dropped", batch_id, form)
+                items = []
+            rows = [_row(item) for item in items]
+            db.executemany(_INSERT, rows)
+            db.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+            count += len(rows)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return count
+
+
 def enforce_retention(db: sqlite3.Connection, settings: SpanStoreSettings) -> int:
-    """Delete spans older than the maximum age, then the oldest traces while the data
-    outgrows the maximum size (down to 90% of it). Returns the spans deleted."""
+    """Delete what is older than the maximum age, then the oldest data while the file
+    outgrows the maximum size (down to 90% of it): unpacked spans by whole traces first,
+    then waiting batches. Returns the rows deleted."""
     cutoff = time.time_ns() - int(settings.max_age_s * 1e9)
     deleted = db.execute("DELETE FROM spans WHERE start_ns < ?", (cutoff,)).rowcount
+    deleted += db.execute("DELETE FROM batches WHERE last_ns < ?", (cutoff,)).rowcount
     page_size = db.execute("PRAGMA page_size").fetchone()[0]
 
     def used() -> int:
@@ -254,33 +433,39 @@ def enforce_retention(db: sqlite3.Connection, settings: SpanStoreSettings) -> in
         return (pages - free) * page_size
 
     if used() > settings.max_bytes:
-        total = db.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
-        while total and used() > settings.max_bytes * 0.9:
-            # the oldest tenth of the spans, by whole traces
-            count = db.execute(
+        for table, sql in (
+            (
+                "spans",
                 "DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM spans "
                 "ORDER BY start_ns LIMIT ?)",
-                (max(1, total // 10),),
-            ).rowcount
-            if not count:
-                break
-            deleted += count
-            total -= count
+            ),
+            (
+                "batches",
+                "DELETE FROM batches WHERE id IN (SELECT id FROM batches ORDER BY id LIMIT ?)",
+            ),
+        ):
+            total = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            while total and used() > settings.max_bytes * 0.9:
+                count = db.execute(sql, (max(1, total // 10),)).rowcount  # the oldest tenth
+                if not count:
+                    break
+                deleted += count
+                total -= count
     if deleted:
         db.execute("PRAGMA incremental_vacuum")
     return deleted
 
 
 class SpanStore:
-    """The installed store: its batch processor on the tracer provider and its exporter."""
+    """The installed store: its processor on the tracer provider and its writer."""
 
-    def __init__(self, processor: BatchSpanProcessor, exporter: SpanStoreExporter) -> None:
+    def __init__(self, processor: SpanStoreProcessor) -> None:
         self.processor = processor
-        self.exporter = exporter
+        self.writer = processor.writer
 
     @property
     def path(self) -> Path | None:
-        settings = self.exporter.settings
+        settings = self.writer.settings
         return settings.path if settings is not None else None
 
     def flush(self, timeout_s: float = 30.0) -> bool:
@@ -291,7 +476,7 @@ class SpanStore:
         """Write what is queued, then stop recording (the processor stays on the provider,
         dropping spans, until a later :func:`install_span_store`)."""
         self.flush()
-        self.exporter.retarget(None)
+        self.writer.retarget(None)
 
 
 _STORES: dict[int, SpanStore] = {}
@@ -327,15 +512,14 @@ def install_span_store(data_dir: str | Path, env: Mapping[str, str]) -> SpanStor
         provider = _sdk_provider(env)
         store = _STORES.get(id(provider))
         if store is not None:
-            current = store.exporter.settings
+            current = store.writer.settings
             if current is None or current.path.resolve() != settings.path.resolve():
                 store.flush()
-            store.exporter.retarget(settings)
+            store.writer.retarget(settings)
             return store
-        exporter = SpanStoreExporter(settings)
-        processor = BatchSpanProcessor(exporter, max_queue_size=8192, schedule_delay_millis=500)
+        processor = SpanStoreProcessor(SpanStoreWriter(settings))
         provider.add_span_processor(processor)
-        store = _STORES[id(provider)] = SpanStore(processor, exporter)
+        store = _STORES[id(provider)] = SpanStore(processor)
         return store
 
 

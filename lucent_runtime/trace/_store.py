@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._span_store import SPAN_STORE_FILE
+from .._span_store import SPAN_STORE_FILE, ingest_batches
 from ._query import FIELDS, Query, keys, to_sql
 
 __all__ = ["Span", "StoreError", "TraceMatch", "TraceStore"]
@@ -96,7 +96,8 @@ def link_tree(spans: list[Span]) -> list[Span]:
 
 
 class TraceStore:
-    """The span store under a data directory, opened read-only."""
+    """The span store under a data directory; opening it unpacks the batches the services
+    recorded since the last query."""
 
     def __init__(self, data_dir: str | Path) -> None:
         self.path = Path(data_dir) / SPAN_STORE_FILE
@@ -106,9 +107,10 @@ class TraceStore:
                 f"(or with LUCENT_TRACE_STORE=1 on NATS) with LUCENT_DATA_DIR={data_dir}"
             )
         try:
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            ingest_batches(self._db)  # what the services recorded since the last query
             count = self._db.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
-        except sqlite3.Error as err:
+        except (sqlite3.Error, ValueError, EOFError, TypeError) as err:
             raise StoreError(f"cannot read the span store at {self.path}: {err}") from err
         if not count:
             raise StoreError(f"the span store at {self.path} is empty: no spans recorded yet")
