@@ -142,7 +142,7 @@ def find(query: str, limit: int, data_dir: str | None, output_format: str) -> No
     table = Table(title=f"{len(rows)} {noun} {query}", title_justify="left", box=None)
     for column in ("time (UTC)", "trace", "service", "operation", "status", "duration"):
         table.add_column(column, no_wrap=True)
-    table.add_column("matched")
+    table.add_column("matched", overflow="fold")
     for match, row in zip(matches, rows, strict=True):
         table.add_row(
             _render.timestamp(match.root.start_ns),
