@@ -186,15 +186,16 @@ def _pack(span: ReadableSpan, services: dict[int, str | None]) -> tuple | None:
         attributes, events, links = span.attributes, span.events, span.links
         name, kind, resource = span.name, span.kind, span.resource
         start, end = span.start_time, span.end_time
-    if not context.trace_flags & 1:  # not sampled
+    # a SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, ...)
+    if not context[3] & 1:  # not sampled
         return None
     service = services.get(id(resource), "")
     if service == "":
         service = services[id(resource)] = resource.attributes.get("service.name")
     return (
-        context.trace_id,
-        context.span_id,
-        parent.span_id if parent is not None else None,
+        context[0],
+        context[1],
+        parent[1] if parent is not None else None,
         name,
         kind._value_,  # the enum's value, without the property lookup
         service,

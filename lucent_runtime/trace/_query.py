@@ -23,6 +23,7 @@ span's duration in milliseconds), ``operation.name`` (the span's name), ``servic
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["And", "Comparison", "Or", "Query", "QueryError", "parse_query"]
@@ -187,19 +188,19 @@ class _Parser:
             raise QueryError(f"unexpected {_describe(token)}: expected {hint}", token.column)
         return query
 
-    def or_expr(self) -> Query:
-        parts = [self.and_expr()]
-        while self.keyword("OR"):
+    def chain(self, keyword: str, operand: Callable[[], Query], node: type[And | Or]) -> Query:
+        """``operand (keyword operand)*``, one node for the whole chain."""
+        parts = [operand()]
+        while self.keyword(keyword):
             self.take()
-            parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else node(tuple(parts))
+
+    def or_expr(self) -> Query:
+        return self.chain("OR", self.and_expr, Or)
 
     def and_expr(self) -> Query:
-        parts = [self.term()]
-        while self.keyword("AND"):
-            self.take()
-            parts.append(self.term())
-        return parts[0] if len(parts) == 1 else And(tuple(parts))
+        return self.chain("AND", self.term, And)
 
     def term(self) -> Query:
         token = self.take()

@@ -84,7 +84,7 @@ def _none(message: str, output_format: str, empty: Any) -> NoReturn:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(width=max(140, Console().width), highlight=False, soft_wrap=False)
+    return Console(width=max(200, Console().width), highlight=False, soft_wrap=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
