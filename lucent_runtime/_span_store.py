@@ -347,6 +347,10 @@ class SpanStoreProcessor(SpanProcessor):
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self._drain()
 
+    @property
+    def is_shut_down(self) -> bool:
+        return self._shutdown
+
     def shutdown(self) -> None:
         if self._shutdown:
             return
@@ -512,10 +516,8 @@ def install_span_store(data_dir: str | Path, env: Mapping[str, str]) -> SpanStor
     with _INSTALL_LOCK:
         provider = _sdk_provider(env)
         store = _STORES.get(id(provider))
-        if store is not None:
-            current = store.writer.settings
-            if current is None or current.path.resolve() != settings.path.resolve():
-                store.flush()
+        if store is not None and not store.processor.is_shut_down:
+            store.flush()  # what is queued goes where it was meant to
             store.writer.retarget(settings)
             return store
         processor = SpanStoreProcessor(SpanStoreWriter(settings))

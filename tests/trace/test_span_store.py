@@ -359,3 +359,15 @@ def test_otlp_export_keeps_working_beside_the_store(tmp_path: Path, otlp_collect
                                  "--data-dir", str(tmp_path)))  # fmt: skip
     assert found["traces"][0]["operation"] == "execute_trade"
     assert json.dumps(found)  # plain data
+
+
+def test_a_shut_down_store_is_replaced(tmp_path: Path) -> None:
+    """After the provider's shutdown (an application's exit path), a later
+    create_default records again, with a new processor."""
+    install = configure_span_store({}, tmp_path / "first", embedded=True)
+    assert install is not None
+    install.processor.shutdown()
+    again = configure_span_store({}, tmp_path / "second", embedded=True)
+    assert again is not None and again is not install
+    assert not again.processor.is_shut_down
+    again.detach()
