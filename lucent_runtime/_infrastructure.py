@@ -10,6 +10,9 @@
   metrics are exported over OTLP, one ``service.name`` per service (the ``otlp`` extra),
   unless the application installed its own tracer provider
   (:func:`lucent_runtime._telemetry.configure_telemetry`).
+- finished spans are recorded to ``LUCENT_DATA_DIR/traces.sqlite3`` for ``lucent-trace``:
+  on the embedded default, and on NATS with ``LUCENT_TRACE_STORE=1``
+  (:mod:`lucent_runtime._span_store`).
 
 ``create_in_memory()`` gives a store and bus in memory, for tests.
 """
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import ConfigurationError
+from ._span_store import configure_span_store
 from ._telemetry import configure_otlp
 from .backends.base import EventStore, MessageBus
 from .backends.memory import InMemoryEventStore, InProcessMessageBus
@@ -82,10 +86,13 @@ class InfrastructureFactory:
         env = os.environ if env is None else env
         configure_otlp(env)
         url = (env.get("NATS_URL") or "").strip()
-        if url:
-            return await InfrastructureFactory.create_nats(url, env)
         data_dir = env.get("LUCENT_DATA_DIR") or DEFAULT_DATA_DIR
-        return InfrastructureFactory.create_embedded(data_dir)
+        if url:
+            infrastructure = await InfrastructureFactory.create_nats(url, env)
+        else:
+            infrastructure = InfrastructureFactory.create_embedded(data_dir)
+        configure_span_store(env, data_dir, embedded=not url)  # for lucent-trace
+        return infrastructure
 
     @staticmethod
     def create_embedded(data_dir: str | os.PathLike[str] = DEFAULT_DATA_DIR) -> Infrastructure:
