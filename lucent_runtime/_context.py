@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from numbers import Real
 from types import MappingProxyType
 from typing import Any
@@ -366,9 +366,6 @@ class RequestContext:
             source,
         )
 
-    def with_business_context(self, business_context: BusinessContext) -> RequestContext:
-        return replace(self, business_context=business_context)
-
     @property
     def cause(self) -> str:
         """The causation id of what this work produces: its own cause, else itself."""
@@ -381,11 +378,3 @@ _CURRENT: ContextVar[RequestContext | None] = ContextVar("lucent_request_context
 def current_request_context() -> RequestContext | None:
     """The request context of the operation, step or handler running now, if any."""
     return _CURRENT.get()
-
-
-def _activate(ctx: RequestContext) -> Any:
-    return _CURRENT.set(ctx)
-
-
-def _deactivate(token: Any) -> None:
-    _CURRENT.reset(token)

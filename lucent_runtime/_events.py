@@ -27,13 +27,15 @@ def _thaw(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event about to be appended: the store assigns its version."""
+    """An event about to be appended: the store assigns its version. ``subject`` is the
+    bus subject it is published on (a store that is also the bus files it under it)."""
 
     event_id: str
     type: str
     data: dict[str, Any]
     metadata: dict[str, Any]
     timestamp: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    subject: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

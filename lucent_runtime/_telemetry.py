@@ -18,6 +18,7 @@ from opentelemetry import context as context_api
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from ._context import _CURRENT
 from ._errors import ConfigurationError
 from ._redact import redact_attributes
 
@@ -34,9 +35,10 @@ __all__ = [
     "extract_context",
     "inject_headers",
     "instruments",
+    "messaging_attributes",
     "metric_attributes",
     "record_error",
-    "run_traced",
+    "traced",
     "tracer",
     "work_attributes",
 ]
@@ -285,32 +287,43 @@ def configure_otlp(env: Mapping[str, str]) -> trace.TracerProvider | None:
     return provider
 
 
-async def run_traced(
+async def traced(
     name: str,
     attributes: Mapping[str, Any],
     timer: Timer,
-    activate: Callable[[], Any],
-    deactivate: Callable[[Any], None],
     work: Callable[[], Awaitable[Any]],
+    ctx: RequestContext | None = None,
     kind: SpanKind = SpanKind.INTERNAL,
-    context: Context | None = None,
-    on_error: Callable[[Exception], None] | None = None,
+    parent: Context | None = None,
 ) -> Any:
-    """Await ``work()`` inside a span, with the request context made current by
-    ``activate`` for the duration: an error is recorded on the span (with ``attributes``)
-    and in the metrics, handed to ``on_error`` (still inside the span and the request
-    context), then re-raised unchanged; the duration is recorded either way."""
-    with active_span(name, attributes, kind, context) as span:
-        token = activate()
+    """Await ``work()`` as one traced unit: inside a span (a child of ``parent`` when
+    given, else of the current span), with ``ctx`` as the current request context. An
+    error is recorded on the span (with ``attributes``) and in the metrics, then re-raised
+    unchanged; the duration is recorded either way. Every operation, process step,
+    publish, handling and command goes through here."""
+    with active_span(name, attributes, kind, parent) as span:
+        token = None if ctx is None else _CURRENT.set(ctx)
         try:
             result = await work()
         except Exception as error:
             record_error(span, error, attributes)
             timer.finish(error)
-            if on_error is not None:
-                on_error(error)
             raise
         finally:
-            deactivate(token)
+            if token is not None:
+                _CURRENT.reset(token)
     timer.finish()
     return result
+
+
+def messaging_attributes(
+    system: str, subject: str, message_id: str, conversation_id: str, operation: str
+) -> dict[str, Any]:
+    """The OpenTelemetry messaging attributes of a publish, send or handling."""
+    return {
+        "messaging.system": system,
+        "messaging.destination.name": subject,
+        "messaging.operation.type": operation,
+        "messaging.message.id": message_id,
+        "messaging.message.conversation_id": conversation_id,
+    }

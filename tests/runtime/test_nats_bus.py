@@ -16,7 +16,8 @@ from lucent_runtime.backends.base import (
     Message,
 )
 from lucent_runtime.backends.nats import create_nats_backends
-from lucent_runtime.backends.nats_bus import EVENTS_STREAM, NatsMessageBus
+from lucent_runtime.backends.nats_bus import NatsMessageBus
+from lucent_runtime.backends.nats_store import STREAM as EVENTS_STREAM
 
 from .helpers import eventually
 
