@@ -32,7 +32,7 @@ from .nats_store import JetStreamEventStore
 
 __all__ = ["connect_options", "create_nats_backends", "redact_url"]
 
-_STORE_OPTIONS = frozenset({"stream", "duplicate_window"})
+_STORE_OPTIONS = frozenset({"stream", "duplicate_window", "retry_window"})
 _BUS_OPTIONS = frozenset(
     {"max_deliver", "backoff", "ack_wait", "batch", "pull_expires", "deliver_policy"}
 )
@@ -155,7 +155,8 @@ async def create_nats_backends(url: str, **options: Any) -> tuple[EventStore, Me
     """Connect to ``url`` and return the JetStream event store and the NATS bus.
 
     Options: ``env`` (a mapping used instead of ``os.environ``), ``timeout`` (JetStream
-    API calls, seconds); for the store ``stream``, ``duplicate_window``; for the bus
+    API calls, seconds); for the store ``stream``, ``duplicate_window``, ``retry_window``
+    (how long an append waits for an unavailable server, default 20 s); for the bus
     ``max_deliver``, ``backoff``, ``ack_wait``, ``batch``, ``pull_expires``,
     ``deliver_policy``; for the connection ``name``, ``connect_timeout`` (one attempt),
     ``initial_connect_timeout`` (all first attempts, default 10 s),

@@ -228,7 +228,14 @@ class JetStreamEventStore(EventStore):
         pause = 0.05
         while True:
             try:
-                return await self._nc.request(subject, body, timeout=self._timeout, headers=headers)
+                if self._nc.is_connected:
+                    return await self._nc.request(
+                        subject, body, timeout=self._timeout, headers=headers
+                    )
+                if self._nc.is_closed:
+                    raise ConnectionClosedError
+                # reconnecting: a request now would wait in the client's buffer and might
+                # reach the server after we gave up, so wait for the connection instead
             except NoRespondersError:
                 pass  # JetStream not (yet) up: nothing was stored
             except TimeoutError:
