@@ -92,7 +92,11 @@ class LucentServiceBase:
         self.service_name = service_name
         self.logger = StructuredLogger(service_name)
         self._subscriptions: list[Subscription] = []
-        limit = max_concurrent_commands or self.max_concurrent_commands
+        limit = (
+            self.max_concurrent_commands
+            if max_concurrent_commands is None
+            else max_concurrent_commands
+        )
         if not isinstance(limit, int) or limit < 1:
             raise ConfigurationError(f"max_concurrent_commands must be at least 1, got {limit!r}")
         self.max_concurrent_commands = limit
