@@ -22,12 +22,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import nats
 from nats.aio.client import Client
 
 from .._errors import ConfigurationError
 from .base import EventStore, MessageBus
 from .nats_bus import NatsMessageBus
+from .nats_client import connect_client
 from .nats_store import JetStreamEventStore
 
 __all__ = ["connect_options", "create_nats_backends", "redact_url"]
@@ -139,7 +139,7 @@ async def connect(url: str, env: Mapping[str, str] | None = None, **extra: Any) 
     # reconnect_time_wait, two minutes by default): bound the first connection
     deadline = float(options.pop("initial_connect_timeout", 10.0))
     try:
-        return await asyncio.wait_for(nats.connect(error_cb=_remember, **options), deadline)
+        return await asyncio.wait_for(connect_client(error_cb=_remember, **options), deadline)
     except TimeoutError as err:
         why = f"{type(errors[0]).__name__}: {errors[0]}" if errors else "no answer"
         raise ConfigurationError(
