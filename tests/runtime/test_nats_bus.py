@@ -288,3 +288,14 @@ async def test_bad_subscriptions_are_refused(bus: NatsMessageBus) -> None:
         await bus.subscribe(SUBJECT, "has.dot", recorder([]))
     with pytest.raises(ValueError, match="cannot subscribe"):
         await bus.subscribe("orders.created", "orders", recorder([]))
+
+
+async def test_a_stored_message_with_a_status_header_is_acknowledged(
+    bus: NatsMessageBus, nats_server: str
+) -> None:
+    got: list[Message] = []
+    await bus.subscribe(SUBJECT, "trading-status", recorder(got))
+    await bus.publish(SUBJECT, b"", {"Status": "404", "Description": "looks like a status"})
+    await eventually(lambda: len(got) == 1, timeout=10)
+    await asyncio.sleep(0.2)
+    assert await consumer_state(nats_server, "trading-status") == (0, 0)
