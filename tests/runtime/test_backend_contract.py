@@ -160,6 +160,14 @@ async def test_store_idempotent_append(backend: Backend) -> None:
     assert len(await store.read_stream("trade-5")) == 1
 
 
+async def test_store_many_concurrent_appends_keep_versions_dense(backend: Backend) -> None:
+    store = backend.store
+    await asyncio.gather(*(store.append("trade-m", [event(i=i)]) for i in range(25)))
+    stream = await store.read_stream("trade-m")
+    assert [e.version for e in stream] == list(range(1, 26))
+    assert sorted(e.data["i"] for e in stream) == list(range(25))
+
+
 # -- events on the bus ------------------------------------------------------------------
 
 
