@@ -52,7 +52,13 @@ def redact_url(url: str) -> str:
     """``url`` with any password or token replaced by ``***`` (for error messages)."""
     parts = []
     for one in url.split(","):
-        split = urlsplit(one.strip())
+        try:
+            split = urlsplit(one.strip())
+        except ValueError:  # malformed: hide whatever precedes an "@"
+            head, at, tail = one.strip().rpartition("@")
+            scheme = head.split("://", 1)[0] + "://" if "://" in head else ""
+            parts.append(f"{scheme}***@{tail}" if at else one.strip())
+            continue
         if split.username is None and split.password is None:
             parts.append(one.strip())
             continue
@@ -96,7 +102,8 @@ def connect_options(url: str, env: Mapping[str, str] | None = None) -> dict[str,
     for server in servers:
         try:
             split = urlsplit(server if "://" in server else f"nats://{server}")
-            split.port  # noqa: B018 - raises ValueError for a bad port
+            if split.port == 0:
+                raise ValueError("port 0 is not a server port")
         except ValueError as err:
             raise ConfigurationError(
                 f"NATS_URL {redact_url(server)!r} is malformed: {err}"
