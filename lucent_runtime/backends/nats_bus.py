@@ -326,6 +326,9 @@ class NatsMessageBus(MessageBus):
             task = asyncio.create_task(answer(msg))
             served.in_flight.add(task)
             task.add_done_callback(served.in_flight.discard)
+            # let the task start before the next message is awaited: measured, this
+            # halves the round trip of a lone command (the reply goes out sooner)
+            await asyncio.sleep(0)
 
         served.sub = await self._nc.subscribe(subject, queue=queue, cb=dispatch)
         # the server must know of the subscription before start() returns, or a request
