@@ -10,6 +10,9 @@ from typing import Any
 
 
 def _freeze(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value  # the usual leaves, without the isinstance checks below
     if isinstance(value, dict):
         return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     if isinstance(value, list):

@@ -125,7 +125,7 @@ async def publish_domain_event(
     check_subject(f"{subject}.{stream_id}", "the bounded context, event type and stream id")
     event_id = new_id()
     infrastructure = service.infrastructure
-    store = infrastructure.event_store
+    store, bus = infrastructure.event_store, infrastructure.bus
     # the business part comes redacted; the names added here are never secret
     attributes: dict[str, Any] = {
         **business_context._span_attributes(),
@@ -155,15 +155,13 @@ async def publish_domain_event(
         new = NewEvent(event_id, event_type, payload, metadata, subject=subject)
         (stored,) = await store.append(stream_id, [new], expected_version)
         trace.get_current_span().set_attribute("event.version", stored.version)
-        if not store.publishes:
+        if not store.publishes and bus.has_subscribers(subject):
             headers = {
                 **trace_headers,
                 "Lucent-Event-Type": event_type,
                 "Lucent-Correlation-Id": correlation_id,
             }
-            await infrastructure.bus.publish(
-                subject, event_json(stored, new), headers, message_id=stored.event_id
-            )
+            await bus.publish(subject, event_json(stored, new), headers, message_id=stored.event_id)
         return stored
 
     return await traced(f"publish {event_type}", attributes, timer, publish, kind=SpanKind.PRODUCER)

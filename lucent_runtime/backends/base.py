@@ -125,6 +125,11 @@ class MessageBus(abc.ABC):
         """Publish an event message; a back-end that de-duplicates drops a second message
         with the same ``message_id``."""
 
+    def has_subscribers(self, subject: str) -> bool:
+        """False when a message published on ``subject`` now would reach nobody (the
+        publisher may then skip encoding it); True when it may reach someone."""
+        return True
+
     @abc.abstractmethod
     async def subscribe(self, subject: str, durable: str, handler: MessageHandler) -> Subscription:
         """Deliver messages on ``subject`` to ``handler``. A message counts as handled only

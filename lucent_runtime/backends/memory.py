@@ -198,6 +198,9 @@ class InProcessMessageBus(MessageBus):
             if subject_matches(durable.subject, subject):
                 durable.queue.put_nowait(Message(subject, data, dict(headers), 1))
 
+    def has_subscribers(self, subject: str) -> bool:
+        return any(subject_matches(d.subject, subject) for d in self._durables.values())
+
     async def subscribe(self, subject: str, durable: str, handler: MessageHandler) -> Subscription:
         self._check_open()
         state = self._durables.get(durable)
