@@ -209,20 +209,26 @@ class NatsMessageBus(MessageBus):
                 f"cannot subscribe to {subject!r}: durable subscriptions take subjects under "
                 f"{EVENTS_PREFIX!r} or {DEAD_LETTER_PREFIX!r}"
             )
-        await self._js.add_consumer(
-            stream,
-            ConsumerConfig(
-                durable_name=durable,
-                filter_subject=wanted,
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=self._deliver_policy,
-                ack_wait=self._options.ack_wait,
-                # one delivery more than the handler gets: a message whose handler never
-                # answered (crash, hang) comes back once more and is then dead-lettered
-                max_deliver=self._options.max_deliver + 1,
-                max_ack_pending=max(1000, self._options.batch * 2),
-            ),
-        )
+        try:
+            await self._js.add_consumer(
+                stream,
+                ConsumerConfig(
+                    durable_name=durable,
+                    filter_subject=wanted,
+                    ack_policy=AckPolicy.EXPLICIT,
+                    deliver_policy=self._deliver_policy,
+                    ack_wait=self._options.ack_wait,
+                    # one delivery more than the handler gets: a message whose handler never
+                    # answered (crash, hang) comes back once more and is then dead-lettered
+                    max_deliver=self._options.max_deliver + 1,
+                    max_ack_pending=max(1000, self._options.batch * 2),
+                ),
+            )
+        except (NatsError, TimeoutError) as err:
+            raise MessagingError(
+                f"cannot create the durable consumer {durable!r} on {stream}: "
+                f"{type(err).__name__}: {err}"
+            ) from err
         consumer = PullConsumer(
             self._nc,
             stream,
@@ -330,10 +336,13 @@ class NatsMessageBus(MessageBus):
             # halves the round trip of a lone command (the reply goes out sooner)
             await asyncio.sleep(0)
 
-        served.sub = await self._nc.subscribe(subject, queue=queue, cb=dispatch)
-        # the server must know of the subscription before start() returns, or a request
-        # sent right after from another connection finds no responder
-        await self._nc.flush()
+        try:
+            served.sub = await self._nc.subscribe(subject, queue=queue, cb=dispatch)
+            # the server must know of the subscription before start() returns, or a
+            # request sent right after from another connection finds no responder
+            await self._nc.flush()
+        except (NatsError, TimeoutError) as err:
+            raise MessagingError(f"cannot serve {subject!r}: {type(err).__name__}: {err}") from err
         self._served.add(served)
         return served
 
