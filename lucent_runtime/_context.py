@@ -36,7 +36,7 @@ AttributeValue = str | bool | int | float
 
 _METADATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 
-# field name -> span attribute name, in the seed's order
+# field name -> span attribute name, in the standard's order
 _ATTRIBUTES = (
     ("domain", "business.domain"),
     ("bounded_context", "business.bounded_context"),
@@ -124,7 +124,7 @@ class BusinessContext(_Derived):
             return getattr(self, slot)
 
     def to_attributes(self) -> dict[str, AttributeValue]:
-        """The seed's span attributes; unset values are left out, metadata becomes
+        """The standard's span attributes; unset values are left out, metadata becomes
         ``business.metadata.<key>``."""
         return dict(self._derived("_attributes"))
 

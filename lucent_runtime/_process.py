@@ -2,7 +2,7 @@
 
 Each step is ``ProcessStep(name, execute)`` (or a dict ``{"name", "execute"}``) and is
 called as ``execute(ctx, previous_result)`` — or ``execute(ctx)`` when it takes one
-argument, like the seed's first steps. A failing step raises :class:`ProcessStepError`
+argument, like the standard's first steps. A failing step raises :class:`ProcessStepError`
 naming the step, with the original error as ``__cause__``.
 """
 

@@ -2,8 +2,9 @@
 
 ``InfrastructureFactory.create_default()`` calls :func:`create_nats_backends` when
 ``NATS_URL`` is set. One connection serves both halves: the JetStream event store
-(:mod:`.nats_store`) and the bus (:mod:`.nats_bus`: core request/reply for commands,
-JetStream for events and dead letters).
+(:mod:`.nats_store`, whose stream is also the event bus) and the bus (:mod:`.nats_bus`:
+core request/reply for commands, durable consumers on the event store's stream, dead
+letters).
 
 Connection settings, from the URL first and the environment second:
 

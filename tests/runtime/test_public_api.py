@@ -45,7 +45,7 @@ def test_all_is_complete() -> None:
 
 
 def test_spec_import_line() -> None:
-    from lucent_runtime import (  # noqa: F401 - the SPEC's import, verbatim
+    from lucent_runtime import (  # noqa: F401 - the documented import, verbatim
         BusinessContext,
         BusinessContextBuilder,
         CryptoTradingServiceBase,
