@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -32,20 +30,9 @@ class Pricing(CryptoTradingServiceBase):
         return {"priced": data["n"]}
 
 
-@pytest.fixture(params=["memory", "embedded", "nats"])
-async def infrastructure(
-    request: pytest.FixtureRequest, tmp_path: Path, telemetry
-) -> AsyncIterator[Infrastructure]:
-    if request.param == "memory":
-        infra = InfrastructureFactory.create_in_memory()
-    elif request.param == "embedded":
-        infra = InfrastructureFactory.create_embedded(tmp_path)
-    else:
-        infra = await InfrastructureFactory.create_nats(request.getfixturevalue("nats_server"))
-    try:
-        yield infra
-    finally:
-        await infra.close()
+@pytest.fixture
+def infrastructure(every_infrastructure: Infrastructure) -> Infrastructure:
+    return every_infrastructure  # each back-end in turn
 
 
 async def _send(sender, command: str, n: int, seconds: float, timeout: float) -> dict:

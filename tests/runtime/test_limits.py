@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, field_serializer
@@ -34,20 +32,9 @@ class Echo(CryptoTradingServiceBase):
         return data
 
 
-@pytest.fixture(params=["memory", "embedded", "nats"])
-async def infrastructure(
-    request: pytest.FixtureRequest, tmp_path: Path, telemetry
-) -> AsyncIterator[Infrastructure]:
-    if request.param == "memory":
-        infra = InfrastructureFactory.create_in_memory()
-    elif request.param == "embedded":
-        infra = InfrastructureFactory.create_embedded(tmp_path)
-    else:
-        infra = await InfrastructureFactory.create_nats(request.getfixturevalue("nats_server"))
-    try:
-        yield infra
-    finally:
-        await infra.close()
+@pytest.fixture
+def infrastructure(every_infrastructure: Infrastructure) -> Infrastructure:
+    return every_infrastructure  # each back-end in turn
 
 
 class Unserialisable(BaseModel):
