@@ -31,7 +31,8 @@ def _thaw(value: Any) -> Any:
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     """An event about to be appended: the store assigns its version. ``subject`` is the
-    bus subject it is published on (a store that is also the bus files it under it)."""
+    bus subject it is published on (a store that is also the bus files it under it),
+    ``headers`` the message headers (W3C trace context, baggage) such a store sends along."""
 
     event_id: str
     type: str
@@ -39,6 +40,7 @@ class NewEvent:
     metadata: dict[str, Any]
     timestamp: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     subject: str | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

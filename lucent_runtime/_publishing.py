@@ -152,7 +152,9 @@ async def publish_domain_event(
             "business_context": business_context.to_dict(),
             **{k: v for k, v in trace_headers.items() if k in _TRACE_KEYS},
         }
-        new = NewEvent(event_id, event_type, payload, metadata, subject=subject)
+        new = NewEvent(
+            event_id, event_type, payload, metadata, subject=subject, headers=trace_headers
+        )
         (stored,) = await store.append(stream_id, [new], expected_version)
         trace.get_current_span().set_attribute("event.version", stored.version)
         if not store.publishes and bus.has_subscribers(subject):

@@ -84,7 +84,7 @@ class active_span:
     without its two generator-based context managers; errors are recorded by the caller
     (:func:`record_error`)."""
 
-    __slots__ = ("_token", "span")
+    __slots__ = ("_context", "_token", "span")
 
     def __init__(
         self,
@@ -93,6 +93,7 @@ class active_span:
         kind: SpanKind = SpanKind.INTERNAL,
         context: Context | None = None,
     ) -> None:
+        self._context = context  # a remote parent: its baggage applies inside the block
         self.span = tracer().start_span(
             name,
             context=context,
@@ -103,7 +104,7 @@ class active_span:
         )
 
     def __enter__(self) -> Span:
-        self._token = context_api.attach(trace.set_span_in_context(self.span))
+        self._token = context_api.attach(trace.set_span_in_context(self.span, self._context))
         return self.span
 
     def __exit__(self, *exc_info: object) -> None:

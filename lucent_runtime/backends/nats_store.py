@@ -453,6 +453,7 @@ class JetStreamEventStore(EventStore):
             version = head.version + index
             body = _body(event, stream_id, version)
             headers = {
+                **(event.headers or {}),
                 "Nats-Msg-Id": event.event_id,
                 VERSION_HEADER: str(version),
                 TYPE_HEADER: event.type,
