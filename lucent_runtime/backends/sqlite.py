@@ -2,13 +2,15 @@
 
 One connection, guarded by a lock and used from worker threads, so the event loop never
 blocks on disk. Appends that arrive while a write is in progress wait and are then written
-together, in one ``BEGIN IMMEDIATE`` transaction (each in its own savepoint, so a refused
-append does not undo the others): one thread hop and one commit for many appends, and no
-append returns before the transaction holding it is committed. The version check and the
-inserts are atomic, also against other processes sharing the file. Versions are dense per
-stream from 1 (``UNIQUE(stream_id, version)``); event ids are unique, so a retried append
-returns the stored events instead of writing them twice. A failing disk (full, read-only)
-is an :class:`EventStoreError`; nothing of the failed transaction is stored.
+together in one ``BEGIN IMMEDIATE`` transaction: one thread hop and one commit for many
+appends, and no append returns before the transaction holding it is committed. A refused
+append does not undo the others (one of several events runs in its own savepoint). Event
+data is encoded to JSON on the event loop, so the worker spends its time in SQLite, which
+releases the GIL. The version check and the inserts are atomic, also against other
+processes sharing the file. Versions are dense per stream from 1
+(``UNIQUE(stream_id, version)``); event ids are unique, so a retried append returns the
+stored events instead of writing them twice. A failing disk (full, read-only) is an
+:class:`EventStoreError`; nothing of the failed transaction is stored.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ _INSERT = (
 )
 _CURRENT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?"
 
-_Append = tuple[str, list[NewEvent], "int | None", "asyncio.Future[list[DomainEvent]]"]
+#: an event to insert with its data and metadata as JSON
+_Row = tuple[NewEvent, str, str]
+_Append = tuple[str, list[_Row], "int | None", "asyncio.Future[list[int | DomainEvent]]"]
 
 
 def _store_error(err: BaseException, path: Path) -> BaseException:
@@ -91,12 +95,22 @@ class SqliteEventStore(EventStore):
         events = list(events)
         if not events:
             return []
+        # encoded here, on the event loop: the worker thread then spends its time in
+        # SQLite, which releases the GIL, instead of contending for it with the loop
+        rows = [
+            (new, json.dumps(new.data, default=str), json.dumps(new.metadata, default=str))
+            for new in events
+        ]
         future = asyncio.get_running_loop().create_future()
-        self._pending.append((stream_id, events, expected_version, future))
+        self._pending.append((stream_id, rows, expected_version, future))
         if not self._writing:
             self._writing = True
             asyncio.get_running_loop().create_task(self._write_pending())
-        return await future
+        outcome = await future
+        return [
+            DomainEvent.stored(new, stream_id, stored) if isinstance(stored, int) else stored
+            for new, stored in zip(events, outcome, strict=True)
+        ]
 
     async def _write_pending(self) -> None:
         """Write the waiting appends, batch after batch, until none are left."""
@@ -125,21 +139,27 @@ class SqliteEventStore(EventStore):
         await asyncio.to_thread(self._close)
 
     # -- in a worker thread -------------------------------------------------------------
-    def _append_batch(self, batch: list[_Append]) -> list[list[DomainEvent] | BaseException]:
+    def _append_batch(self, batch: list[_Append]) -> list[list[int | DomainEvent] | BaseException]:
         with self._lock:
             self._check_open()
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                outcomes: list[list[DomainEvent] | BaseException] = []
-                for stream_id, events, expected_version, _ in batch:
-                    db.execute("SAVEPOINT append")
+                outcomes: list[list[int | DomainEvent] | BaseException] = []
+                for stream_id, rows, expected_version, _ in batch:
+                    # an append of one event writes nothing before it can fail, so only
+                    # longer ones need a savepoint to be undone on their own
+                    several = len(rows) > 1
+                    if several:
+                        db.execute("SAVEPOINT append")
                     try:
-                        outcomes.append(self._append(db, stream_id, events, expected_version))
+                        outcomes.append(self._append(db, stream_id, rows, expected_version))
                     except (LucentError, ValueError) as err:
-                        db.execute("ROLLBACK TO append")
+                        if several:
+                            db.execute("ROLLBACK TO append")
                         outcomes.append(err)
-                    db.execute("RELEASE append")
+                    if several:
+                        db.execute("RELEASE append")
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
@@ -151,10 +171,11 @@ class SqliteEventStore(EventStore):
         self,
         db: sqlite3.Connection,
         stream_id: str,
-        events: list[NewEvent],
+        rows: list[_Row],
         expected_version: int | None,
-    ) -> list[DomainEvent]:
-        ids = [e.event_id for e in events]
+    ) -> list[int | DomainEvent]:
+        """Per event its new version, or the stored event when it was there already."""
+        ids = [new.event_id for new, _, _ in rows]
         if len(set(ids)) != len(ids):
             raise ValueError(f"append to {stream_id!r} holds the same event id twice")
         (current,) = db.execute(_CURRENT_VERSION, (stream_id,)).fetchone()
@@ -163,21 +184,12 @@ class SqliteEventStore(EventStore):
             if len(stored) == len(ids):
                 return [stored[i] for i in ids]  # a retry of an append that succeeded
             raise ConcurrencyError(stream_id, expected_version, current)
-        out: list[DomainEvent] = []
-        for new in events:
-            event = DomainEvent.stored(new, stream_id, current + 1)
+        out: list[int | DomainEvent] = []
+        for new, data, metadata in rows:
             try:
                 db.execute(
                     _INSERT,
-                    (
-                        new.event_id,
-                        stream_id,
-                        event.version,
-                        new.type,
-                        json.dumps(new.data, default=str),
-                        new.timestamp,
-                        json.dumps(new.metadata, default=str),
-                    ),
+                    (new.event_id, stream_id, current + 1, new.type, data, new.timestamp, metadata),
                 )
             except sqlite3.IntegrityError:
                 # the event id is stored already: a retry
@@ -185,7 +197,7 @@ class SqliteEventStore(EventStore):
                 out.append(earlier)
                 continue
             current += 1
-            out.append(event)
+            out.append(current)
         return out
 
     def _stored(
