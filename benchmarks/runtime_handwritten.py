@@ -211,15 +211,17 @@ def publish(
     telemetry: Telemetry,
     context: BusinessContext,
     store_subject: str,
-    event_subject: str,
+    stream_id: str,
     payload: dict,
 ) -> Op:
-    """A traced domain event by hand: PRODUCER span, the optimistic append (expected last
-    subject sequence), then the acknowledged publish of the event with trace headers."""
+    """A traced domain event by hand: PRODUCER span, trace context in the event, one
+    acknowledged JetStream write with the expected last subject sequence and the event id
+    for de-duplication."""
     business = context.to_attributes()
     as_dict = context.to_dict()
     metric = _metric(context, "trading", "TradeExecuted")
     last = {"seq": 0, "version": 0}
+    event_subject = "lucent.events.domain.crypto_trading.TradeExecuted"
 
     async def run() -> None:
         event_id, correlation_id = _ids()
@@ -233,7 +235,7 @@ def publish(
             "messaging.message.id": event_id,
             "messaging.message.conversation_id": correlation_id,
             "event.type": "TradeExecuted",
-            "event.stream_id": "trade-bench",
+            "event.stream_id": stream_id,
             "event.correlation_id": correlation_id,
         }
         start = time.perf_counter()
@@ -247,8 +249,11 @@ def publish(
             try:
                 headers: dict[str, str] = {}
                 propagate.inject(headers)
+                version = last["version"] + 1
                 event = {
                     "event_id": event_id,
+                    "stream_id": stream_id,
+                    "version": version,
                     "type": "TradeExecuted",
                     "data": payload,
                     "metadata": {
@@ -266,14 +271,8 @@ def publish(
                         "Nats-Expected-Last-Subject-Sequence": str(last["seq"]),
                     },
                 )
-                last["seq"], last["version"] = ack.seq, last["version"] + 1
-                span.set_attribute("event.version", last["version"])
-                event["version"] = last["version"]
-                await js.publish(
-                    event_subject,
-                    json.dumps(event).encode(),
-                    headers={**headers, "Nats-Msg-Id": event_id},
-                )
+                last["seq"], last["version"] = ack.seq, version
+                span.set_attribute("event.version", version)
             except Exception as error:
                 telemetry.fail(span, error, attributes)
                 telemetry.duration["publish"].record(

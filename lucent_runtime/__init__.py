@@ -10,42 +10,11 @@ in-process bus) by default, NATS + JetStream when ``NATS_URL`` is set.
 
 from __future__ import annotations
 
-import typing as _typing
 from importlib import import_module as _import_module
 
-if _typing.TYPE_CHECKING:
-    from ._context import (
-        BusinessContext,
-        BusinessContextBuilder,
-        RequestContext,
-        current_request_context,
-    )
-    from ._errors import (
-        BusinessContextError,
-        CommandError,
-        CommandTimeoutError,
-        ConcurrencyError,
-        ConfigurationError,
-        LucentError,
-        NamingError,
-        NoHandlerError,
-        PayloadError,
-        ProcessDefinitionError,
-        ProcessStepError,
-        RemoteCommandError,
-    )
-    from ._events import DomainEvent, NewEvent
-    from ._handlers import command_handler, event_handler
-    from ._infrastructure import Infrastructure, InfrastructureFactory
-    from ._logging import StructuredLogger, configure_logging
-    from ._process import ProcessStep
-    from ._redact import configure_redaction
-    from ._service import CryptoTradingServiceBase, LucentServiceBase, UserServiceBase
-    from ._telemetry import DURATION_BUCKETS_MS, ServiceTelemetry, configure_telemetry
-
-# name -> private module defining it. Imported on first use (PEP 562), so that light users
-# such as the linter (which needs only ``lucent_runtime.naming``) do not load
-# OpenTelemetry, nats-py and the back-ends.
+# The public API, the one table: name -> private module defining it. Imported on first use
+# (PEP 562), so that light users such as the linter (which needs only
+# ``lucent_runtime.naming``) do not load OpenTelemetry, nats-py and the back-ends.
 _EXPORTS = {
     "BusinessContext": "._context",
     "BusinessContextBuilder": "._context",
@@ -56,15 +25,19 @@ _EXPORTS = {
     "CommandTimeoutError": "._errors",
     "ConcurrencyError": "._errors",
     "ConfigurationError": "._errors",
+    "EventStoreError": "._errors",
     "LucentError": "._errors",
+    "MessageDecodeError": "._errors",
+    "MessagingError": "._errors",
     "NamingError": "._errors",
     "NoHandlerError": "._errors",
     "PayloadError": "._errors",
+    "PayloadTooLargeError": "._errors",
     "ProcessDefinitionError": "._errors",
     "ProcessStepError": "._errors",
     "RemoteCommandError": "._errors",
+    "StoreUnavailableError": "._errors",
     "DomainEvent": "._events",
-    "NewEvent": "._events",
     "command_handler": "._handlers",
     "event_handler": "._handlers",
     "Infrastructure": "._infrastructure",
@@ -76,7 +49,6 @@ _EXPORTS = {
     "CryptoTradingServiceBase": "._service",
     "LucentServiceBase": "._service",
     "UserServiceBase": "._service",
-    "DURATION_BUCKETS_MS": "._telemetry",
     "ServiceTelemetry": "._telemetry",
     "configure_telemetry": "._telemetry",
 }
@@ -95,37 +67,9 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-__all__ = [
-    "DURATION_BUCKETS_MS",
-    "BusinessContext",
-    "BusinessContextBuilder",
-    "BusinessContextError",
-    "CommandError",
-    "CommandTimeoutError",
-    "ConcurrencyError",
-    "ConfigurationError",
-    "CryptoTradingServiceBase",
-    "DomainEvent",
-    "Infrastructure",
-    "InfrastructureFactory",
-    "LucentError",
-    "LucentServiceBase",
-    "NamingError",
-    "NewEvent",
-    "NoHandlerError",
-    "PayloadError",
-    "ProcessDefinitionError",
-    "ProcessStep",
-    "ProcessStepError",
-    "RemoteCommandError",
-    "RequestContext",
-    "ServiceTelemetry",
-    "StructuredLogger",
-    "UserServiceBase",
-    "command_handler",
-    "configure_logging",
-    "configure_redaction",
-    "configure_telemetry",
-    "current_request_context",
-    "event_handler",
-]
+def _order(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order: constants, then classes, then functions."""
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
+__all__ = sorted(_EXPORTS, key=_order)  # noqa: PLE0605 - computed from the one table

@@ -18,14 +18,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 
 from . import naming
-from ._context import (
-    BusinessContext,
-    RequestContext,
-    _activate,
-    _deactivate,
-    current_request_context,
-    new_id,
-)
+from ._context import BusinessContext, RequestContext, current_request_context, new_id
 from ._errors import (
     CommandTimeoutError,
     LucentError,
@@ -35,15 +28,15 @@ from ._errors import (
 )
 from ._invoke import invoke
 from ._payload import decode, encode, to_jsonable
+from ._publishing import check_subject
 from ._redact import redact_text
 from ._telemetry import (
     Timer,
-    active_span,
     extract_context,
     inject_headers,
+    messaging_attributes,
     metric_attributes,
-    record_error,
-    run_traced,
+    traced,
     work_attributes,
 )
 from .backends.base import Message, RequestHandler
@@ -76,16 +69,9 @@ def _checked_subject(target_service: str, command_type: str) -> str:
     problem = naming.command_type_problem(command_type)
     if problem:
         raise NamingError(problem)
-    return naming.command_subject(target_service, command_type)
-
-
-def _messaging(service: LucentServiceBase, subject: str, message_id: str, correlation: str):
-    return {
-        "messaging.system": service.infrastructure.bus.messaging_system,
-        "messaging.destination.name": subject,
-        "messaging.message.id": message_id,
-        "messaging.message.conversation_id": correlation,
-    }
+    subject = naming.command_subject(target_service, command_type)
+    check_subject(subject, "the target service and command type")
+    return subject
 
 
 async def send_command(
@@ -103,10 +89,10 @@ async def send_command(
     payload = to_jsonable(data, f"data of command {command_type}")
     ctx = RequestContext.start(business_context, service.service_name, current_request_context())
     names = {"target_service": target_service, "command_type": command_type, "subject": subject}
+    system = service.infrastructure.bus.messaging_system
     attributes = {
         **work_attributes(service.service_name, command_type, ctx),
-        **_messaging(service, subject, ctx.request_id, ctx.correlation_id),
-        "messaging.operation.type": "send",
+        **messaging_attributes(system, subject, ctx.request_id, ctx.correlation_id, "send"),
         "command.type": command_type,
         "command.target_service": target_service,
     }
@@ -118,26 +104,23 @@ async def send_command(
         target_service,
     )
     timer = Timer("command", metric)
-    with active_span(f"send {command_type}", attributes, SpanKind.CLIENT) as span:
-        try:
-            envelope = {
-                "command_type": command_type,
-                "data": payload,
-                "business_context": business_context.to_dict(),
-                "request_id": ctx.request_id,
-                "correlation_id": ctx.correlation_id,
-                "causation_id": ctx.causation_id,
-                "source": service.service_name,
-            }
-            headers = inject_headers({"Lucent-Correlation-Id": ctx.correlation_id})
-            reply = await _request(service, subject, encode(envelope), headers, timeout, names)
-            result = _unwrap(reply, business_context, ctx.correlation_id, names)
-        except Exception as error:
-            record_error(span, error, attributes)
-            timer.finish(error)
-            raise
-    timer.finish()
-    return result
+    envelope = {
+        "command_type": command_type,
+        "data": payload,
+        "business_context": business_context.to_dict(),
+        "request_id": ctx.request_id,
+        "correlation_id": ctx.correlation_id,
+        "causation_id": ctx.causation_id,
+        "source": service.service_name,
+    }
+    body = encode(envelope, f"data of command {command_type}")
+
+    async def send() -> Any:
+        headers = inject_headers({"Lucent-Correlation-Id": ctx.correlation_id})
+        reply = await _request(service, subject, body, headers, timeout, names)
+        return _unwrap(reply, business_context, ctx.correlation_id, names)
+
+    return await traced(f"send {command_type}", attributes, timer, send, kind=SpanKind.CLIENT)
 
 
 async def _request(
@@ -234,8 +217,13 @@ def command_responder(
         )
         attributes = {
             **work_attributes(service.service_name, command_type, ctx),
-            **_messaging(service, subject, envelope.get("request_id") or "", correlation),
-            "messaging.operation.type": "process",
+            **messaging_attributes(
+                service.infrastructure.bus.messaging_system,
+                subject,
+                envelope.get("request_id") or "",
+                correlation,
+                "process",
+            ),
             "command.type": command_type,
         }
         timer = Timer(
@@ -243,29 +231,30 @@ def command_responder(
             metric_attributes(business_context, service.service_name, command_type),
         )
 
-        async def handle() -> Any:
-            data = envelope.get("data")
-            if model is not None:
-                data = model.model_validate(data)
-            result = await invoke(method, data, ctx)
-            return to_jsonable(result, f"reply to {command_type}")
-
-        def log_failure(error: Exception) -> None:
-            service.logger.error(
-                f"command {command_type} failed", {"command_type": command_type}, error
-            )
+        async def handle() -> bytes:
+            try:
+                data = envelope.get("data")
+                if model is not None:
+                    data = model.model_validate(data)
+                result = await invoke(method, data, ctx)
+                return encode(
+                    {"ok": True, "result": to_jsonable(result, f"reply to {command_type}")}
+                )
+            except Exception as error:
+                service.logger.error(
+                    f"command {command_type} failed", {"command_type": command_type}, error
+                )
+                raise
 
         try:
-            result = await run_traced(
+            return await traced(
                 f"handle {command_type}",
                 attributes,
                 timer,
-                lambda: _activate(ctx),
-                _deactivate,
                 handle,
+                ctx,
                 SpanKind.SERVER,
                 extract_context(message.headers),
-                log_failure,
             )
         except Exception as error:
             return encode(
@@ -276,6 +265,5 @@ def command_responder(
                     "correlation_id": correlation,
                 }
             )
-        return encode({"ok": True, "result": result})
 
     return respond

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from numbers import Real
 from types import MappingProxyType
 from typing import Any
@@ -36,7 +36,7 @@ AttributeValue = str | bool | int | float
 
 _METADATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 
-# field name -> span attribute name, in the seed's order
+# field name -> span attribute name, in the standard's order
 _ATTRIBUTES = (
     ("domain", "business.domain"),
     ("bounded_context", "business.bounded_context"),
@@ -124,7 +124,7 @@ class BusinessContext(_Derived):
             return getattr(self, slot)
 
     def to_attributes(self) -> dict[str, AttributeValue]:
-        """The seed's span attributes; unset values are left out, metadata becomes
+        """The standard's span attributes; unset values are left out, metadata becomes
         ``business.metadata.<key>``."""
         return dict(self._derived("_attributes"))
 
@@ -366,9 +366,6 @@ class RequestContext:
             source,
         )
 
-    def with_business_context(self, business_context: BusinessContext) -> RequestContext:
-        return replace(self, business_context=business_context)
-
     @property
     def cause(self) -> str:
         """The causation id of what this work produces: its own cause, else itself."""
@@ -381,11 +378,3 @@ _CURRENT: ContextVar[RequestContext | None] = ContextVar("lucent_request_context
 def current_request_context() -> RequestContext | None:
     """The request context of the operation, step or handler running now, if any."""
     return _CURRENT.get()
-
-
-def _activate(ctx: RequestContext) -> Any:
-    return _CURRENT.set(ctx)
-
-
-def _deactivate(token: Any) -> None:
-    _CURRENT.reset(token)

@@ -6,6 +6,12 @@ LucentError
 ├── NamingError               an event type, command type or stream id breaking the rules
 ├── ConcurrencyError          a stale expected_version on append
 ├── PayloadError              event or command data that cannot be encoded as JSON
+│   ├── PayloadTooLargeError  a message over the server's max_payload (names both sizes)
+│   └── MessageDecodeError    a delivered message that can never be decoded
+├── EventStoreError           the event store failed; ``may_be_stored`` says whether the
+│   │                         event may have been stored all the same
+│   └── StoreUnavailableError the store could not be reached within the retry window
+├── MessagingError            the message bus failed (closed, unreachable)
 ├── ProcessDefinitionError    a business process declared without steps or with bad ones
 ├── ProcessStepError          a failing step of a business process (cause kept)
 └── CommandError              a command that did not succeed
@@ -50,6 +56,37 @@ class ConcurrencyError(LucentError):
 class PayloadError(LucentError, TypeError):
     """Event or command data is not JSON-encodable (dicts, lists, scalars, pydantic models,
     dataclasses are)."""
+
+
+class PayloadTooLargeError(PayloadError):
+    """A message is larger than the server accepts (``size`` and ``limit`` in bytes)."""
+
+    def __init__(self, what: str, size: int, limit: int) -> None:
+        super().__init__(f"{what} is {size} bytes, over the server's max_payload of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+class MessageDecodeError(PayloadError):
+    """A delivered message that no retry can decode; it is dead-lettered at once."""
+
+
+class EventStoreError(LucentError):
+    """The event store failed. ``may_be_stored`` is False when the event was certainly
+    not stored, True when it may have been (a retry with the same event id is safe)."""
+
+    def __init__(self, message: str, *, may_be_stored: bool = False) -> None:
+        super().__init__(message)
+        self.may_be_stored = may_be_stored
+
+
+class StoreUnavailableError(EventStoreError):
+    """The event store did not answer within the retry window (server down or
+    restarting)."""
+
+
+class MessagingError(LucentError):
+    """The message bus failed: closed, or its server unreachable."""
 
 
 class ProcessDefinitionError(LucentError, TypeError):

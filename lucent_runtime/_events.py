@@ -10,6 +10,9 @@ from typing import Any
 
 
 def _freeze(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value  # the usual leaves, without the isinstance checks below
     if isinstance(value, dict):
         return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     if isinstance(value, list):
@@ -27,13 +30,17 @@ def _thaw(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event about to be appended: the store assigns its version."""
+    """An event about to be appended: the store assigns its version. ``subject`` is the
+    bus subject it is published on (a store that is also the bus files it under it),
+    ``headers`` the message headers (W3C trace context, baggage) such a store sends along."""
 
     event_id: str
     type: str
     data: dict[str, Any]
     metadata: dict[str, Any]
     timestamp: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    subject: str | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
 """Where services get their event store and message bus.
 
-``InfrastructureFactory.create_default()`` reads the environment, like the seed's services:
+``InfrastructureFactory.create_default()`` reads the environment, like every Lucent service:
 
-- ``NATS_URL`` set: NATS (core request/reply for commands, JetStream for the event store and
-  the durable event consumers), from :mod:`lucent_runtime.backends.nats`.
+- ``NATS_URL`` set: NATS (core request/reply for commands, one JetStream stream as event
+  store and event bus), from :mod:`lucent_runtime.backends.nats`.
 - otherwise the embedded default, which needs no server: a SQLite event store in
   ``LUCENT_DATA_DIR`` (default ``.lucent/``) and the in-process bus.
 - ``OTEL_EXPORTER_OTLP_ENDPOINT`` (and the other standard ``OTEL_*`` variables): traces and

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._errors import PayloadError
+from ._errors import MessageDecodeError, PayloadError
 
 __all__ = ["decode", "encode", "to_jsonable"]
 
@@ -19,30 +19,38 @@ def to_jsonable(value: Any, what: str = "payload") -> Any:
     """``value`` as plain JSON data (dicts, lists, str, numbers, bool, None).
 
     Pydantic models are dumped in JSON mode, dataclasses converted; anything else that
-    ``json`` cannot encode raises :class:`PayloadError` naming ``what``.
+    ``json`` cannot encode (other types, NaN, self-references, nesting deeper than Python's
+    recursion limit, integers too long to print) raises :class:`PayloadError` naming
+    ``what``.
     """
-    if type(value) is dict:
-        try:
-            return _copy_plain(value)
-        except _NotPlainError:
-            pass  # the general way below converts, or names the problem
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    if isinstance(value, Mapping) and not isinstance(value, dict):
-        value = dict(value)
     try:
+        if type(value) is dict:
+            try:
+                return _copy_plain(value)
+            except _NotPlainError:
+                pass  # the general way below converts, or names the problem
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json")
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = dataclasses.asdict(value)
+        if isinstance(value, Mapping) and not isinstance(value, dict):
+            value = dict(value)
         return json.loads(json.dumps(value, default=_default, allow_nan=False))
-    except (TypeError, ValueError) as err:
-        raise PayloadError(f"{what} is not JSON-encodable: {err}") from err
+    except RecursionError as err:
+        raise PayloadError(f"{what} is nested too deeply (or refers to itself)") from err
+    except PayloadError:
+        raise
+    except Exception as err:  # TypeError, ValueError, pydantic's serialisation errors
+        raise PayloadError(f"{what} is not JSON-encodable: {type(err).__name__}: {err}") from err
 
 
 class _NotPlainError(Exception):
     """A value the plain copy leaves to the JSON round trip."""
 
 
-_SCALARS = frozenset({str, int, bool, type(None)})
+_SCALARS = frozenset({str, bool, type(None)})
+#: the bits of the longest int ``json`` prints (Python refuses ints over 4,300 digits)
+_MAX_INT_BITS = 14_000
 
 
 def _copy_plain(value: Any) -> Any:
@@ -51,6 +59,10 @@ def _copy_plain(value: Any) -> Any:
     without encoding; anything else raises :class:`_NotPlainError`."""
     kind = type(value)
     if kind in _SCALARS:
+        return value
+    if kind is int:
+        if value.bit_length() > _MAX_INT_BITS:
+            raise _NotPlainError  # the round trip names the problem
         return value
     if kind is float:
         if value - value != 0.0:  # inf or nan: refused by the JSON round trip
@@ -80,13 +92,18 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def encode(value: Any) -> bytes:
-    """Compact JSON bytes of an already JSON-ready value."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+def encode(value: Any, what: str = "payload") -> bytes:
+    """Compact JSON bytes of an already JSON-ready value; :class:`PayloadError` for one
+    that cannot be sent (lone surrogates in a string)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError as err:
+        raise PayloadError(f"{what} holds text that is not valid Unicode: {err}") from err
 
 
 def decode(data: bytes, what: str = "payload") -> Any:
+    """The JSON value of ``data``; :class:`MessageDecodeError` when it is not JSON."""
     try:
         return json.loads(data)
-    except (UnicodeDecodeError, ValueError) as err:
-        raise PayloadError(f"{what} is not valid JSON: {err}") from err
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise MessageDecodeError(f"{what} is not valid JSON: {err}") from err

@@ -2,7 +2,7 @@
 
 Each step is ``ProcessStep(name, execute)`` (or a dict ``{"name", "execute"}``) and is
 called as ``execute(ctx, previous_result)`` — or ``execute(ctx)`` when it takes one
-argument, like the seed's first steps. A failing step raises :class:`ProcessStepError`
+argument, like the standard's first steps. A failing step raises :class:`ProcessStepError`
 naming the step, with the original error as ``__cause__``.
 """
 
@@ -12,25 +12,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry.trace import Span
-
-from ._context import (
-    BusinessContext,
-    RequestContext,
-    _activate,
-    _deactivate,
-    current_request_context,
-)
+from ._context import BusinessContext, RequestContext, current_request_context
 from ._errors import ProcessDefinitionError, ProcessStepError
 from ._invoke import accepts_positional, invoke
-from ._telemetry import (
-    Timer,
-    active_span,
-    metric_attributes,
-    record_error,
-    run_traced,
-    work_attributes,
-)
+from ._telemetry import Timer, metric_attributes, traced, work_attributes
 
 if TYPE_CHECKING:
     from ._service import LucentServiceBase
@@ -105,9 +90,7 @@ async def run_process(
             result = await _run_step(service, ctx, process, step, number, total, result)
         return result
 
-    return await run_traced(
-        process, attributes, timer, lambda: _activate(ctx), _deactivate, run_steps
-    )
+    return await traced(process, attributes, timer, run_steps, ctx)
 
 
 async def _run_step(
@@ -130,22 +113,13 @@ async def _run_step(
         ctx.business_context, service.service_name, step.name, "business.process_name", process
     )
     timer = Timer("step", metric)
-    with active_span(step.name, attributes) as span:
-        try:
-            result = await _execute(step, ctx, previous)
-        except Exception as error:
-            _fail(span, error, attributes, timer)
-            raise ProcessStepError(process, step.name, number, error) from error
-    timer.finish()
-    return result
+    try:
+        return await traced(step.name, attributes, timer, lambda: _execute(step, ctx, previous))
+    except Exception as error:
+        raise ProcessStepError(process, step.name, number, error) from error
 
 
 async def _execute(step: ProcessStep, ctx: RequestContext, previous: Any) -> Any:
     if accepts_positional(step.execute, 2):
         return await invoke(step.execute, ctx, previous)
     return await invoke(step.execute, ctx)
-
-
-def _fail(span: Span, error: BaseException, attributes: dict[str, Any], timer: Timer) -> None:
-    record_error(span, error, attributes)
-    timer.finish(error)

@@ -1,14 +1,16 @@
 """Service base classes: the only place business work, events and commands go through.
 
 ``LucentServiceBase`` gives every service traced business operations and processes, domain
-events (store, then bus), event handling that continues the publisher's trace, commands,
+events (one durable write), event handling that continues the publisher's trace, commands,
 structured logging and ``start()``/``stop()`` of its ``@event_handler`` and
 ``@command_handler`` methods. ``CryptoTradingServiceBase`` and ``UserServiceBase`` are the
-domain-specific bases the standard asks for.
+domain-specific bases the standard asks for. A service handles up to
+``max_concurrent_commands`` commands at once on every back-end.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,18 +19,12 @@ from opentelemetry.trace import SpanKind
 
 from . import naming
 from ._commands import command_responder, send_command
-from ._context import (
-    BusinessContext,
-    RequestContext,
-    _activate,
-    _deactivate,
-    current_request_context,
-    new_id,
-)
+from ._context import BusinessContext, RequestContext, current_request_context, new_id
 from ._errors import (
     BusinessContextError,
     ConfigurationError,
     LucentError,
+    MessageDecodeError,
     NamingError,
     PayloadError,
 )
@@ -41,11 +37,12 @@ from ._publishing import check_event_names, publish_domain_event
 from ._telemetry import (
     Timer,
     extract_context,
+    messaging_attributes,
     metric_attributes,
-    run_traced,
+    traced,
     work_attributes,
 )
-from .backends.base import Message, MessageHandler, Subscription
+from .backends.base import DEFAULT_COMMAND_CONCURRENCY, Message, MessageHandler, Subscription
 
 if TYPE_CHECKING:
     from ._infrastructure import Infrastructure
@@ -73,8 +70,16 @@ class LucentServiceBase:
     incompatible_domains: ClassVar[frozenset[str]] = frozenset({"crypto-trading"})
     #: the base class to use instead, named in the error
     _advice: ClassVar[str] = "CryptoTradingServiceBase"
+    #: how many commands the service handles at once (more wait their turn)
+    max_concurrent_commands: ClassVar[int] = DEFAULT_COMMAND_CONCURRENCY
 
-    def __init__(self, infrastructure: Infrastructure, service_name: str) -> None:
+    def __init__(
+        self,
+        infrastructure: Infrastructure,
+        service_name: str,
+        *,
+        max_concurrent_commands: int | None = None,
+    ) -> None:
         if not isinstance(service_name, str) or not naming.is_kebab_case(service_name):
             raise NamingError(f"service name {service_name!r} is not kebab-case (e.g. 'trading')")
         for part in ("event_store", "bus"):
@@ -87,6 +92,14 @@ class LucentServiceBase:
         self.service_name = service_name
         self.logger = StructuredLogger(service_name)
         self._subscriptions: list[Subscription] = []
+        limit = (
+            self.max_concurrent_commands
+            if max_concurrent_commands is None
+            else max_concurrent_commands
+        )
+        if not isinstance(limit, int) or limit < 1:
+            raise ConfigurationError(f"max_concurrent_commands must be at least 1, got {limit!r}")
+        self.max_concurrent_commands = limit
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.service_name!r})"
@@ -115,14 +128,7 @@ class LucentServiceBase:
         timer = Timer(
             "operation", metric_attributes(business_context, self.service_name, operation)
         )
-        return await run_traced(
-            operation,
-            attributes,
-            timer,
-            lambda: _activate(ctx),
-            _deactivate,
-            lambda: invoke(fn, ctx),
-        )
+        return await traced(operation, attributes, timer, lambda: invoke(fn, ctx), ctx)
 
     async def execute_business_process(
         self,
@@ -147,8 +153,9 @@ class LucentServiceBase:
         *,
         expected_version: int | None = None,
     ) -> DomainEvent:
-        """Append the event to the store, then publish it on
-        ``lucent.events.domain.{bounded_context}.{EventType}``; returns the stored event."""
+        """Store the event and publish it on
+        ``lucent.events.domain.{bounded_context}.{EventType}`` as one durable write;
+        returns the stored event."""
         check_event_names(event_type, stream_id)
         _require_context(business_context, "publish_domain_event")
         return await publish_domain_event(
@@ -197,11 +204,13 @@ class LucentServiceBase:
         )
         attributes = {
             **work_attributes(self.service_name, f"handle {event.type}", ctx),
-            "messaging.system": self.infrastructure.bus.messaging_system,
-            "messaging.destination.name": subject,
-            "messaging.operation.type": "process",
-            "messaging.message.id": event.event_id,
-            "messaging.message.conversation_id": correlation_id,
+            **messaging_attributes(
+                self.infrastructure.bus.messaging_system,
+                subject,
+                event.event_id,
+                correlation_id,
+                "process",
+            ),
             "event.type": event.type,
             "event.stream_id": event.stream_id,
             "event.version": event.version,
@@ -211,13 +220,12 @@ class LucentServiceBase:
         timer = Timer(
             "event_handling", metric_attributes(business_context, self.service_name, event.type)
         )
-        return await run_traced(
+        return await traced(
             f"process {event.type}",
             attributes,
             timer,
-            lambda: _activate(ctx),
-            _deactivate,
             lambda: invoke(handler, event, ctx),
+            ctx,
             SpanKind.CONSUMER,
             extract_context(carrier),
         )
@@ -249,6 +257,8 @@ class LucentServiceBase:
         if self._subscriptions:
             return
         bus = self.infrastructure.bus
+        # one bound for all of the service's command handlers
+        limit = asyncio.Semaphore(self.max_concurrent_commands)
         try:
             for name, spec in event_handlers(type(self)):
                 subscription = await bus.subscribe(
@@ -267,7 +277,9 @@ class LucentServiceBase:
                 seen[spec.command_type] = name
                 subject = naming.command_subject(self.service_name, spec.command_type)
                 responder = command_responder(self, spec.command_type, getattr(self, name))
-                self._subscriptions.append(await bus.serve(subject, self.service_name, responder))
+                self._subscriptions.append(
+                    await bus.serve(subject, self.service_name, responder, limit=limit)
+                )
         except BaseException:
             await self.stop()
             raise
@@ -288,7 +300,12 @@ class LucentServiceBase:
 
 def _dispatcher(method: Callable[[DomainEvent], Awaitable[Any]]) -> MessageHandler:
     async def dispatch(message: Message) -> None:
-        event = DomainEvent.from_json(message.data)
+        try:
+            event = DomainEvent.from_json(message.data)
+        except (ValueError, KeyError, TypeError, RecursionError) as err:
+            raise MessageDecodeError(
+                f"message on {message.subject!r} is not a domain event: {type(err).__name__}: {err}"
+            ) from err
         token = _DELIVERY.set(message)
         try:
             await method(event)

@@ -34,6 +34,7 @@ from opentelemetry import context as context_api
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from ._context import _CURRENT
 from ._errors import ConfigurationError
 from ._redact import format_traceback, is_secret_key, redact_attributes, redact_text
 
@@ -52,9 +53,10 @@ __all__ = [
     "extract_context",
     "inject_headers",
     "instruments",
+    "messaging_attributes",
     "metric_attributes",
     "record_error",
-    "run_traced",
+    "traced",
     "tracer",
     "work_attributes",
 ]
@@ -104,7 +106,7 @@ class active_span:
     without its two generator-based context managers; errors are recorded by the caller
     (:func:`record_error`)."""
 
-    __slots__ = ("_token", "span")
+    __slots__ = ("_context", "_token", "span")
 
     def __init__(
         self,
@@ -113,6 +115,7 @@ class active_span:
         kind: SpanKind = SpanKind.INTERNAL,
         context: Context | None = None,
     ) -> None:
+        self._context = context  # a remote parent: its baggage applies inside the block
         service = attributes.get("service.name")
         self.span = tracer(service if isinstance(service, str) else None).start_span(
             name,
@@ -124,7 +127,7 @@ class active_span:
         )
 
     def __enter__(self) -> Span:
-        self._token = context_api.attach(trace.set_span_in_context(self.span))
+        self._token = context_api.attach(trace.set_span_in_context(self.span, self._context))
         return self.span
 
     def __exit__(self, *exc_info: object) -> None:
@@ -505,32 +508,43 @@ def configure_otlp(env: Mapping[str, str]) -> trace.TracerProvider | None:
     return None if installed is None else installed.tracer_provider
 
 
-async def run_traced(
+async def traced(
     name: str,
     attributes: Mapping[str, Any],
     timer: Timer,
-    activate: Callable[[], Any],
-    deactivate: Callable[[Any], None],
     work: Callable[[], Awaitable[Any]],
+    ctx: RequestContext | None = None,
     kind: SpanKind = SpanKind.INTERNAL,
-    context: Context | None = None,
-    on_error: Callable[[Exception], None] | None = None,
+    parent: Context | None = None,
 ) -> Any:
-    """Await ``work()`` inside a span, with the request context made current by
-    ``activate`` for the duration: an error is recorded on the span (with ``attributes``)
-    and in the metrics, handed to ``on_error`` (still inside the span and the request
-    context), then re-raised unchanged; the duration is recorded either way."""
-    with active_span(name, attributes, kind, context) as span:
-        token = activate()
+    """Await ``work()`` as one traced unit: inside a span (a child of ``parent`` when
+    given, else of the current span), with ``ctx`` as the current request context. An
+    error is recorded on the span (with ``attributes``) and in the metrics, then re-raised
+    unchanged; the duration is recorded either way. Every operation, process step,
+    publish, handling and command goes through here."""
+    with active_span(name, attributes, kind, parent) as span:
+        token = None if ctx is None else _CURRENT.set(ctx)
         try:
             result = await work()
         except Exception as error:
             record_error(span, error, attributes)
             timer.finish(error)
-            if on_error is not None:
-                on_error(error)
             raise
         finally:
-            deactivate(token)
+            if token is not None:
+                _CURRENT.reset(token)
     timer.finish()
     return result
+
+
+def messaging_attributes(
+    system: str, subject: str, message_id: str, conversation_id: str, operation: str
+) -> dict[str, Any]:
+    """The OpenTelemetry messaging attributes of a publish, send or handling."""
+    return {
+        "messaging.system": system,
+        "messaging.destination.name": subject,
+        "messaging.operation.type": operation,
+        "messaging.message.id": message_id,
+        "messaging.message.conversation_id": conversation_id,
+    }

@@ -1,16 +1,18 @@
 """The back-end interfaces: an event store and a message bus.
 
 Each implementation lives in its own module: ``memory`` (tests), ``sqlite`` + the
-in-process bus (the embedded default) and ``nats`` (core NATS for commands, JetStream for
-the event store and durable event consumers).
+in-process bus (the embedded default) and ``nats`` (core NATS for commands, one JetStream
+stream as event store and event bus).
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from .._errors import MessageDecodeError
 from .._events import DomainEvent, NewEvent
 from .._redact import redact_headers, redact_text
 
@@ -34,6 +36,11 @@ HEADER_DLQ_SUBJECT = "Lucent-Dlq-Subject"
 HEADER_DLQ_ERROR = "Lucent-Dlq-Error"
 #: how many deliveries were attempted
 HEADER_DLQ_ATTEMPTS = "Lucent-Dlq-Attempts"
+#: the longest error text a dead letter carries (a header value; JetStream refuses a
+#: message whose headers exceed 64 KB)
+MAX_DLQ_ERROR = 1024
+#: how many commands a service handles at once unless it says otherwise
+DEFAULT_COMMAND_CONCURRENCY = 32
 
 
 def dead_letter_subject(durable: str) -> str:
@@ -47,9 +54,23 @@ def dead_letter_headers(message: Message, error: BaseException, attempts: int) -
     return {
         **redact_headers(message.headers),
         HEADER_DLQ_SUBJECT: message.subject,
-        HEADER_DLQ_ERROR: redact_text(f"{type(error).__name__}: {error}"),
+        HEADER_DLQ_ERROR: _header_text(
+            redact_text(f"{type(error).__name__}: {error}"), MAX_DLQ_ERROR
+        ),
         HEADER_DLQ_ATTEMPTS: str(attempts),
     }
+
+
+def _header_text(text: str, limit: int) -> str:
+    """``text`` as one header line of at most ``limit`` characters."""
+    text = " ".join(text.split()) if any(c in text for c in "\r\n") else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_permanent(error: BaseException) -> bool:
+    """True for a failure that no redelivery can cure (the message cannot be decoded):
+    the message is dead-lettered at once."""
+    return isinstance(error, MessageDecodeError)
 
 
 MessageHandler = Callable[[Message], Awaitable[None]]
@@ -65,6 +86,11 @@ class Subscription(abc.ABC):
 
 class EventStore(abc.ABC):
     """Append-only streams of domain events with dense per-stream versions from 1."""
+
+    #: True when an appended event reaches the bus's subscribers by itself (the store is
+    #: the event bus, as on JetStream); otherwise the publisher puts it on the bus after
+    #: the append.
+    publishes: bool = False
 
     @abc.abstractmethod
     async def append(
@@ -92,15 +118,29 @@ class MessageBus(abc.ABC):
     messaging_system: str = "nats"
 
     @abc.abstractmethod
-    async def publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
-        """Publish an event message."""
+    async def publish(
+        self,
+        subject: str,
+        data: bytes,
+        headers: dict[str, str],
+        *,
+        message_id: str | None = None,
+    ) -> None:
+        """Publish an event message; a back-end that de-duplicates drops a second message
+        with the same ``message_id``."""
+
+    def has_subscribers(self, subject: str) -> bool:
+        """False when a message published on ``subject`` now would reach nobody (the
+        publisher may then skip encoding it); True when it may reach someone."""
+        return True
 
     @abc.abstractmethod
     async def subscribe(self, subject: str, durable: str, handler: MessageHandler) -> Subscription:
         """Deliver messages on ``subject`` to ``handler``. A message counts as handled only
         when the handler returns; if it raises the message is redelivered (bounded, with
         backoff) and finally dead-lettered on ``lucent.dlq.{durable}`` (see
-        :func:`dead_letter_headers`). Subscribing again with the same ``durable`` resumes
+        :func:`dead_letter_headers`); one that can never succeed (:func:`is_permanent`) is
+        dead-lettered at once. Subscribing again with the same ``durable`` resumes
         the same consumer. ``subject`` may use the NATS wildcards ``*`` and ``>``."""
 
     @abc.abstractmethod
@@ -111,8 +151,17 @@ class MessageBus(abc.ABC):
         :class:`lucent_runtime.CommandTimeoutError` or :class:`lucent_runtime.NoHandlerError`."""
 
     @abc.abstractmethod
-    async def serve(self, subject: str, queue: str, handler: RequestHandler) -> Subscription:
-        """Answer requests on ``subject`` (one member of ``queue`` per request)."""
+    async def serve(
+        self,
+        subject: str,
+        queue: str,
+        handler: RequestHandler,
+        *,
+        limit: asyncio.Semaphore | None = None,
+    ) -> Subscription:
+        """Answer requests on ``subject`` (one member of ``queue`` per request), several at
+        once: at most ``limit``'s value at a time (a semaphore shared by the serve calls of
+        one service), :data:`DEFAULT_COMMAND_CONCURRENCY` when None."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Drain and close connections."""

@@ -21,6 +21,7 @@ from .._errors import CommandTimeoutError, ConcurrencyError, LucentError, NoHand
 from .._events import DomainEvent, NewEvent
 from .._redact import redacting_logger
 from .base import (
+    DEFAULT_COMMAND_CONCURRENCY,
     EventStore,
     Message,
     MessageBus,
@@ -29,6 +30,7 @@ from .base import (
     Subscription,
     dead_letter_headers,
     dead_letter_subject,
+    is_permanent,
 )
 
 __all__ = ["InMemoryEventStore", "InProcessMessageBus", "subject_matches"]
@@ -136,9 +138,22 @@ class _Member(Subscription):
 
 
 class _Responder(Subscription):
-    def __init__(self, bus: InProcessMessageBus, subject: str, queue: str, handler: RequestHandler):
+    def __init__(
+        self,
+        bus: InProcessMessageBus,
+        subject: str,
+        queue: str,
+        handler: RequestHandler,
+        limit: asyncio.Semaphore,
+    ):
         self.bus, self.subject, self.queue, self.handler = bus, subject, queue, handler
-        self.in_flight: set[asyncio.Task[None]] = set()
+        self.limit = limit
+        self.in_flight: set[asyncio.Task[bytes]] = set()
+
+    async def answer(self, request: Message) -> bytes:
+        """The handler's reply, at most ``limit`` requests at a time (as on NATS)."""
+        async with self.limit:
+            return await self.handler(request)
 
     async def stop(self) -> None:
         with contextlib.suppress(ValueError):
@@ -170,11 +185,21 @@ class InProcessMessageBus(MessageBus):
         self._closed = False
 
     # -- events -------------------------------------------------------------------------
-    async def publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
+    async def publish(
+        self,
+        subject: str,
+        data: bytes,
+        headers: dict[str, str],
+        *,
+        message_id: str | None = None,
+    ) -> None:
         self._check_open()
         for durable in self._durables.values():
             if subject_matches(durable.subject, subject):
                 durable.queue.put_nowait(Message(subject, data, dict(headers), 1))
+
+    def has_subscribers(self, subject: str) -> bool:
+        return any(subject_matches(d.subject, subject) for d in self._durables.values())
 
     async def subscribe(self, subject: str, durable: str, handler: MessageHandler) -> Subscription:
         self._check_open()
@@ -193,7 +218,7 @@ class InProcessMessageBus(MessageBus):
         try:
             await handler(message)
         except Exception as error:
-            if message.attempt >= self.max_deliver:
+            if message.attempt >= self.max_deliver or is_permanent(error):
                 _log.warning(
                     "dead-lettering a message of %s on %s after %d attempts: %s",
                     durable.name,
@@ -217,9 +242,17 @@ class InProcessMessageBus(MessageBus):
             durable.retries.add(handle)
 
     # -- commands -----------------------------------------------------------------------
-    async def serve(self, subject: str, queue: str, handler: RequestHandler) -> Subscription:
+    async def serve(
+        self,
+        subject: str,
+        queue: str,
+        handler: RequestHandler,
+        *,
+        limit: asyncio.Semaphore | None = None,
+    ) -> Subscription:
         self._check_open()
-        responder = _Responder(self, subject, queue, handler)
+        limit = limit or asyncio.Semaphore(DEFAULT_COMMAND_CONCURRENCY)
+        responder = _Responder(self, subject, queue, handler, limit)
         self._responders.append(responder)
         return responder
 
@@ -238,7 +271,7 @@ class InProcessMessageBus(MessageBus):
         responder = first[next(self._rr) % len(first)]
         request = Message(subject, data, dict(headers), 1)
         task = asyncio.get_running_loop().create_task(
-            responder.handler(request), context=contextvars.Context()
+            responder.answer(request), context=contextvars.Context()
         )
         responder.in_flight.add(task)
         task.add_done_callback(responder.in_flight.discard)

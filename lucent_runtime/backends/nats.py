@@ -2,8 +2,9 @@
 
 ``InfrastructureFactory.create_default()`` calls :func:`create_nats_backends` when
 ``NATS_URL`` is set. One connection serves both halves: the JetStream event store
-(:mod:`.nats_store`) and the bus (:mod:`.nats_bus`: core request/reply for commands,
-JetStream for events and dead letters).
+(:mod:`.nats_store`, whose stream is also the event bus) and the bus (:mod:`.nats_bus`:
+core request/reply for commands, durable consumers on the event store's stream, dead
+letters).
 
 Connection settings, from the URL first and the environment second:
 
@@ -36,11 +37,12 @@ from nats.aio.client import Client
 from .._errors import ConfigurationError
 from .base import EventStore, MessageBus
 from .nats_bus import NatsMessageBus
+from .nats_client import RecoveringClient
 from .nats_store import JetStreamEventStore
 
 __all__ = ["TlsDowngradeError", "connect_options", "create_nats_backends", "redact_url"]
 
-_STORE_OPTIONS = frozenset({"stream", "duplicate_window"})
+_STORE_OPTIONS = frozenset({"stream", "duplicate_window", "retry_window"})
 _BUS_OPTIONS = frozenset(
     {"max_deliver", "backoff", "ack_wait", "batch", "pull_expires", "deliver_policy"}
 )
@@ -62,7 +64,13 @@ def redact_url(url: str) -> str:
     """``url`` with any password or token replaced by ``***`` (for error messages)."""
     parts = []
     for one in url.split(","):
-        split = urlsplit(one.strip())
+        try:
+            split = urlsplit(one.strip())
+        except ValueError:  # malformed: hide whatever precedes an "@"
+            head, at, tail = one.strip().rpartition("@")
+            scheme = head.split("://", 1)[0] + "://" if "://" in head else ""
+            parts.append(f"{scheme}***@{tail}" if at else one.strip())
+            continue
         if split.username is None and split.password is None:
             parts.append(one.strip())
             continue
@@ -106,7 +114,8 @@ def connect_options(url: str, env: Mapping[str, str] | None = None) -> dict[str,
     for server in servers:
         try:
             split = urlsplit(server if "://" in server else f"nats://{server}")
-            split.port  # noqa: B018 - raises ValueError for a bad port
+            if split.port == 0:
+                raise ValueError("port 0 is not a server port")
         except ValueError as err:
             raise ConfigurationError(
                 f"NATS_URL {redact_url(server)!r} is malformed: {err}"
@@ -141,7 +150,7 @@ class TlsDowngradeError(nats_errors.Error):
         )
 
 
-class _TlsRequiredClient(Client):
+class _TlsRequiredClient(RecoveringClient):
     """A client that refuses to send ``CONNECT`` over a connection that is not TLS.
 
     ``nats-py`` upgrades to TLS only when the server's ``INFO`` asks for it, so a server
@@ -204,7 +213,7 @@ async def connect(url: str, env: Mapping[str, str] | None = None, **extra: Any) 
     # reconnect_time_wait, two minutes by default): bound the first connection, and stop
     # at once on an error that retrying cannot fix
     deadline = float(options.pop("initial_connect_timeout", 10.0))
-    client = _TlsRequiredClient() if "tls" in options else Client()
+    client = _TlsRequiredClient() if "tls" in options else RecoveringClient()
     attempt = asyncio.ensure_future(client.connect(error_cb=_remember, **options))
     try:
         done, _ = await asyncio.wait(
@@ -236,7 +245,8 @@ async def create_nats_backends(url: str, **options: Any) -> tuple[EventStore, Me
     """Connect to ``url`` and return the JetStream event store and the NATS bus.
 
     Options: ``env`` (a mapping used instead of ``os.environ``), ``timeout`` (JetStream
-    API calls, seconds); for the store ``stream``, ``duplicate_window``; for the bus
+    API calls, seconds); for the store ``stream``, ``duplicate_window``, ``retry_window``
+    (how long an append waits for an unavailable server, default 20 s); for the bus
     ``max_deliver``, ``backoff``, ``ack_wait``, ``batch``, ``pull_expires``,
     ``deliver_policy``; for the connection ``name``, ``connect_timeout`` (one attempt),
     ``initial_connect_timeout`` (all first attempts, default 10 s),

@@ -4,7 +4,10 @@ The consumer keeps up to ``batch`` messages requested from the server (pull requ
 expire after ``pull_expires``), hands each to the handler in order and acknowledges it only
 after the handler returned. A handler that raises gets the message again after a back-off
 (``nak`` with a delay); after ``max_deliver`` failed deliveries the message is published as
-a dead letter on ``lucent.dlq.{durable}`` and terminated.
+a dead letter on ``lucent.dlq.{durable}`` and terminated; so is, at once, a message that can
+never be handled (:func:`.base.is_permanent`). A message whose acknowledgement got lost (a
+server restart) comes back: the consumer remembers the stream sequences it handled lately
+and acknowledges such a redelivery without handing it to the handler again.
 
 ``stop()`` drains: no new pull requests, the delivery inbox is drained (messages the server
 had already sent are still handled and acknowledged), then the task ends. The durable
@@ -18,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -25,7 +29,14 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from .._redact import redacting_logger
-from .base import Message, MessageHandler, Subscription, dead_letter_headers, dead_letter_subject
+from .base import (
+    Message,
+    MessageHandler,
+    Subscription,
+    dead_letter_headers,
+    dead_letter_subject,
+    is_permanent,
+)
 
 __all__ = ["ConsumerOptions", "PullConsumer"]
 
@@ -39,9 +50,12 @@ _CONTROL_HEADERS = frozenset(
         "Nats-Expected-Last-Msg-Id",
         "Nats-Expected-Last-Sequence",
         "Nats-Expected-Last-Subject-Sequence",
+        "Nats-Expected-Last-Subject-Sequence-Subject",
     }
 )
 _STOP = object()
+#: how many handled stream sequences a consumer remembers to drop redeliveries
+_REMEMBERED = 16_384
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +82,9 @@ class PullConsumer(Subscription):
         handler: MessageHandler,
         options: ConsumerOptions,
         *,
-        dead_letter: Callable[[str, bytes, dict[str, str]], Awaitable[None]],
+        dead_letter: Callable[..., Awaitable[None]],
         on_stop: Callable[[PullConsumer], None],
+        subject_of: Callable[[str], str] | None = None,
     ) -> None:
         self._nc = nc
         self._durable = durable
@@ -85,6 +100,8 @@ class PullConsumer(Subscription):
         self._stopping = False
         self._busy_since: float | None = None
         self._current: Msg | None = None
+        self._subject_of = subject_of
+        self._handled: OrderedDict[int, None] = OrderedDict()
 
     async def start(self) -> None:
         async def enqueue(msg: Msg) -> None:
@@ -134,7 +151,9 @@ class PullConsumer(Subscription):
                 if item is _STOP:
                     return
                 assert isinstance(item, Msg)
-                status = (item.headers or {}).get("Status") if not item.data else None
+                # a status of the pull request comes without a reply subject; a stored
+                # message always has one ($JS.ACK...), whatever headers it carries
+                status = None if item.reply else (item.headers or {}).get("Status")
                 if status is not None:
                     outstanding = self._on_status(item, status, outstanding)
                     continue
@@ -173,9 +192,15 @@ class PullConsumer(Subscription):
                     await current.in_progress()
 
     async def _deliver(self, msg: Msg) -> None:
-        attempt = msg.metadata.num_delivered
+        meta = msg.metadata
+        attempt = meta.num_delivered
+        sequence = meta.sequence.stream
+        if sequence in self._handled:  # handled; its ack got lost
+            await msg.ack()
+            return
         headers = dict(msg.headers or {})
-        message = Message(msg.subject, msg.data, headers, attempt)
+        subject = msg.subject if self._subject_of is None else self._subject_of(msg.subject)
+        message = Message(subject, msg.data, headers, attempt)
         options = self._options
         if attempt > options.max_deliver:
             await self._give_up(
@@ -192,7 +217,7 @@ class PullConsumer(Subscription):
         try:
             await self._handler(message)
         except Exception as err:
-            if attempt >= options.max_deliver:
+            if attempt >= options.max_deliver or is_permanent(err):
                 await self._give_up(msg, message, err, attempt)
             else:
                 delay = options.backoff[min(attempt - 1, len(options.backoff) - 1)]
@@ -207,9 +232,16 @@ class PullConsumer(Subscription):
                 )
                 await msg.nak(delay=delay)
         else:
+            self._remember(sequence)
             await msg.ack()
         finally:
             self._current = self._busy_since = None
+
+    def _remember(self, sequence: int) -> None:
+        handled = self._handled
+        handled[sequence] = None
+        if len(handled) > _REMEMBERED:
+            handled.popitem(last=False)
 
     async def _give_up(
         self, msg: Msg, message: Message, error: BaseException, attempts: int
@@ -220,7 +252,7 @@ class PullConsumer(Subscription):
             if key not in _CONTROL_HEADERS
         }
         # de-duplicates a dead letter published twice (the term got lost, say)
-        headers["Nats-Msg-Id"] = f"dlq-{self._durable}-{msg.metadata.sequence.stream}"
+        message_id = f"dlq-{self._durable}-{msg.metadata.sequence.stream}"
         subject = dead_letter_subject(self._durable)
         _log.error(
             "dead-lettering a message of %s on %s after %d attempts: %s",
@@ -230,7 +262,7 @@ class PullConsumer(Subscription):
             error,
         )
         try:
-            await self._dead_letter(subject, message.data, headers)
+            await self._dead_letter(subject, message.data, headers, message_id=message_id)
         except Exception:
             # keep the message: it is redelivered after ack_wait and tried again
             _log.exception("could not publish the dead letter on %s", subject)

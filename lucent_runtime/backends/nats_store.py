@@ -1,26 +1,36 @@
-"""The event store on NATS JetStream.
+"""The event store on NATS JetStream, which is also the event bus.
 
-Layout: one stream (``LUCENT_EVENTS``) capturing ``lucent.store.>``; an event stream
-``trade-abc123`` is the subject ``lucent.store.trade-abc123``. Every stored message is one
-event: its body is the event as JSON, its headers carry ``Nats-Msg-Id`` (the event id, so
-JetStream de-duplicates retries) and ``Lucent-Version`` (the dense per-stream version).
+Layout: one stream (``LUCENT_EVENTS``) capturing ``lucent.store.>``. An event of stream
+``trade-abc123`` published on ``lucent.events.domain.crypto_trading.TradeExecuted`` is
+stored, once, as ``lucent.store.trade-abc123.domain.crypto_trading.TradeExecuted``: the
+subject carries what optimistic concurrency needs (the stream id) and what consumers filter
+on (domain and event type). Its body is the event as JSON (``DomainEvent.to_json()``), its
+headers carry ``Nats-Msg-Id`` (the event id, so JetStream de-duplicates retries) and
+``Lucent-Version`` (the dense per-stream version). The stream re-publishes every stored
+event on its ``lucent.events.domain.{domain}.{EventType}`` subject for core NATS
+subscribers (JetStream RePublish: no second acknowledged write); durable consumers
+(:mod:`.nats_bus`) filter the stream itself.
 
 Appends are optimistic: the first message of an append carries
-``Nats-Expected-Last-Subject-Sequence`` (0 for a new stream), so a writer that raced with
-another one is refused by the server. An append of several events is one atomic batch
-(nats-server 2.12+): all of it is stored or none. The last known (sequence, version) of
-each stream is cached, so an uncontended append costs one round trip; the cache is
-corrected from the server whenever a write is refused.
+``Nats-Expected-Last-Subject-Sequence`` for the subject ``lucent.store.{stream id}.>``
+(0 for a new stream), so a writer that raced with another one is refused by the server. An
+append of several events is one atomic batch (nats-server 2.12+): all of it is stored or
+none. The last known (sequence, version) of each stream is cached, so an uncontended append
+costs one round trip; the cache is corrected from the server whenever a write is refused.
 
 JetStream checks the expected sequence before de-duplication, so a retried append whose
 first ack was lost comes back as a conflict: before calling it one, the store looks for
-the event ids on the stream and, when they are there, returns the stored events.
+the event ids on the stream and, when they are there, returns the stored events. A server
+that does not answer (restarting, unreachable) is asked again for up to ``retry_window``
+seconds; then :class:`StoreUnavailableError` says whether the event may have been stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -28,25 +38,51 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import NoRespondersError
+from nats.errors import ConnectionClosedError, NoRespondersError
+from nats.errors import Error as NatsError
+from nats.js.api import RePublish
 from nats.js.client import JetStreamContext
 from nats.js.errors import BadRequestError, ServiceUnavailableError
 
-from .._errors import ConcurrencyError, ConfigurationError, LucentError, NamingError
+from .._errors import (
+    ConcurrencyError,
+    ConfigurationError,
+    EventStoreError,
+    NamingError,
+    PayloadTooLargeError,
+    StoreUnavailableError,
+)
 from .._events import DomainEvent, NewEvent
 from .base import EventStore
 
-__all__ = ["JetStreamEventStore", "ensure_stream"]
+__all__ = [
+    "BUS_STREAM_ID",
+    "JetStreamEventStore",
+    "bus_subject",
+    "consumer_filter",
+    "ensure_stream",
+    "message_size",
+    "store_subject",
+]
 
 STREAM = "LUCENT_EVENTS"
 SUBJECT_PREFIX = "lucent.store."
+EVENTS_PREFIX = "lucent.events."
+#: the stream-id token of a message put on the event bus directly, not through the store
+BUS_STREAM_ID = "_"
 VERSION_HEADER = "Lucent-Version"
 TYPE_HEADER = "Lucent-Event-Type"
+#: core NATS subscribers see every stored event on its ``lucent.events.domain...`` subject
+REPUBLISH = {
+    "src": SUBJECT_PREFIX + "*.domain.*.*",
+    "dest": EVENTS_PREFIX + "domain.{{wildcard(2)}}.{{wildcard(3)}}",
+}
 
 _WRONG_LAST_SEQUENCE = 10071
 _BATCH_DUPLICATE_ID = 10201
 _READ_BATCH = 256
 _WRITE_RETRIES = 32
+_READ_ATTEMPTS = 5
 _CACHED_HEADS = 65_536
 
 
@@ -68,20 +104,40 @@ class _BatchDuplicateError(Exception):
 
 
 @functools.lru_cache(maxsize=4096)
-def _subject(stream_id: str) -> str:
-    tokens = stream_id.split(".")
-    if not stream_id or any(not token or any(c in token for c in "*> \t\r\n") for token in tokens):
+def _stream_subjects(stream_id: str) -> str:
+    """``lucent.store.{stream_id}.>``: every event of the stream."""
+    if not stream_id or any(c in stream_id for c in ".*> \t\r\n"):
         raise NamingError(
-            f"stream id {stream_id!r} cannot be a NATS subject token "
-            "(no spaces, '*', '>' or empty '.'-separated parts)"
+            f"stream id {stream_id!r} cannot be a NATS subject token (no spaces, '.', '*' or '>')"
         )
-    return SUBJECT_PREFIX + stream_id
+    return f"{SUBJECT_PREFIX}{stream_id}.>"
 
 
-def _body(event: NewEvent) -> bytes:
+def store_subject(stream_id: str, subject: str) -> str:
+    """Where the event of ``stream_id`` published on bus ``subject`` is stored."""
+    return f"{SUBJECT_PREFIX}{stream_id}.{subject.removeprefix(EVENTS_PREFIX)}"
+
+
+def bus_subject(stored: str) -> str:
+    """The bus subject of a stored message (:func:`store_subject` reversed)."""
+    return EVENTS_PREFIX + stored[len(SUBJECT_PREFIX) :].split(".", 1)[1]
+
+
+def consumer_filter(subject: str) -> str:
+    """The stored messages a subscription to bus ``subject`` (wildcards allowed) wants."""
+    return store_subject("*", subject)
+
+
+def _event_subject(event: NewEvent) -> str:
+    return event.subject or f"{EVENTS_PREFIX}domain._.{event.type}"
+
+
+def _body(event: NewEvent, stream_id: str, version: int) -> bytes:
     return json.dumps(
         {
             "event_id": event.event_id,
+            "stream_id": stream_id,
+            "version": version,
             "type": event.type,
             "data": event.data,
             "timestamp": event.timestamp,
@@ -92,11 +148,23 @@ def _body(event: NewEvent) -> bytes:
     ).encode()
 
 
-def _decode(stream_id: str, msg: Msg) -> DomainEvent:
-    raw = json.loads(msg.data)
-    raw["stream_id"] = stream_id
-    raw["version"] = int((msg.headers or {})[VERSION_HEADER])
-    return DomainEvent.from_dict(raw)
+def _decode(msg: Msg) -> DomainEvent:
+    return DomainEvent.from_json(msg.data)
+
+
+def message_size(subject: str, body: bytes, headers: dict[str, str] | None) -> int:
+    """The bytes the server counts against ``max_payload``: body plus encoded headers."""
+    size = len(body)
+    if headers:
+        size += 12 + sum(len(k) + len(v) + 4 for k, v in headers.items())  # NATS/1.0 + CRLFs
+    return size
+
+
+def check_size(nc: Client, what: str, subject: str, body: bytes, headers: dict | None) -> None:
+    """:class:`PayloadTooLargeError` when the server would refuse the message."""
+    size = message_size(subject, body, headers)
+    if size > nc.max_payload:
+        raise PayloadTooLargeError(what, size, nc.max_payload)
 
 
 def _is_status(msg: Msg) -> bool:
@@ -106,6 +174,8 @@ def _is_status(msg: Msg) -> bool:
 class JetStreamEventStore(EventStore):
     """An :class:`EventStore` on a JetStream stream (see the module docstring)."""
 
+    publishes = True
+
     def __init__(
         self,
         nc: Client,
@@ -113,13 +183,15 @@ class JetStreamEventStore(EventStore):
         stream: str = STREAM,
         duplicate_window: float = 120.0,
         timeout: float = 5.0,
+        retry_window: float = 20.0,
         release: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._nc = nc
         self._js: JetStreamContext = nc.jetstream(timeout=timeout)
-        self._stream = stream
+        self.stream = stream
         self._duplicate_window = duplicate_window
         self._timeout = timeout
+        self._retry_window = retry_window
         self._release = release
         self._heads: dict[str, _Head] = {}
         self._direct = f"$JS.API.DIRECT.GET.{stream}"
@@ -128,10 +200,11 @@ class JetStreamEventStore(EventStore):
     async def setup(self) -> None:
         """Create (or bring up to date) the JetStream stream that holds the events."""
         params: dict[str, Any] = {
-            "name": self._stream,
+            "name": self.stream,
             "subjects": [SUBJECT_PREFIX + ">"],
             "allow_direct": True,
             "duplicate_window": self._duplicate_window,
+            "republish": RePublish(**REPUBLISH),
         }
         if self._atomic:
             params["allow_atomic"] = True
@@ -143,14 +216,70 @@ class JetStreamEventStore(EventStore):
         if release is not None:
             await release()
 
+    # -- talking to the server ------------------------------------------------------------
+
+    async def _ask(
+        self, what: str, subject: str, body: bytes, headers: dict[str, str] | None, state: _State
+    ) -> Msg:
+        """One request, asked again while the server does not answer (restarting,
+        reconnecting) for up to ``retry_window`` seconds. A write that timed out may have
+        been stored (``state.sent``); one refused for want of a responder was not."""
+        deadline = time.monotonic() + self._retry_window
+        pause = 0.05
+        while True:
+            try:
+                if self._nc.is_connected:
+                    return await self._nc.request(
+                        subject, body, timeout=self._timeout, headers=headers
+                    )
+                if self._nc.is_closed:
+                    raise ConnectionClosedError
+                # reconnecting: a request now would wait in the client's buffer and might
+                # reach the server after we gave up, so wait for the connection instead
+            except NoRespondersError:
+                pass  # JetStream not (yet) up: nothing was stored
+            except TimeoutError:
+                state.sent |= state.writing
+            except ConnectionClosedError as err:
+                raise StoreUnavailableError(
+                    f"{what}: the NATS connection is closed", may_be_stored=state.sent
+                ) from err
+            except NatsError:
+                pass  # reconnecting, outbound buffer full: nothing reached the server
+            if time.monotonic() + pause >= deadline:
+                raise StoreUnavailableError(
+                    f"{what}: JetStream did not answer within {self._retry_window:g} s"
+                    + (" (the event may have been stored)" if state.sent else ""),
+                    may_be_stored=state.sent,
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
     # -- reading ------------------------------------------------------------------------
 
     async def read_stream(self, stream_id: str) -> list[DomainEvent]:
-        subject = _subject(stream_id)
-        return [_decode(stream_id, msg) for msg in await self._read_messages(subject)]
+        subjects = _stream_subjects(stream_id)
+        return [_decode(msg) for msg in await self._read_messages(subjects, _State())]
 
-    async def _read_messages(self, subject: str) -> list[Msg]:
+    async def _read_messages(self, subject: str, state: _State) -> list[Msg]:
         """Every message on ``subject`` in order, by batched direct gets."""
+        for _ in range(_READ_ATTEMPTS):
+            try:
+                return await self._read_once(subject)
+            except TimeoutError:
+                await asyncio.sleep(0.2)
+            except (NoRespondersError, NatsError) as err:
+                if isinstance(err, ConnectionClosedError):
+                    raise StoreUnavailableError(
+                        f"reading {subject!r}: the NATS connection is closed",
+                        may_be_stored=state.sent,
+                    ) from err
+                await asyncio.sleep(0.2)
+        raise StoreUnavailableError(
+            f"reading {subject!r} from JetStream timed out", may_be_stored=state.sent
+        )
+
+    async def _read_once(self, subject: str) -> list[Msg]:
         out: list[Msg] = []
         seq = 1
         while True:
@@ -168,29 +297,25 @@ class JetStreamEventStore(EventStore):
                     if status == "404":
                         return out
                     if status != "204":
-                        raise LucentError(
+                        raise EventStoreError(
                             f"reading {subject!r} from JetStream failed: status {status} "
                             f"{msg.headers.get('Description', '')}".rstrip()
                         )
                     break
-            except TimeoutError as err:
-                raise LucentError(f"reading {subject!r} from JetStream timed out") from err
             finally:
                 await sub.unsubscribe()
             if int(msg.headers.get("Nats-Num-Pending", "0")) == 0:
                 return out
             seq = int(msg.headers["Nats-Last-Sequence"]) + 1
 
-    async def _head(self, subject: str) -> _Head:
-        """The subject's last message, straight from the server."""
-        try:
-            msg = await self._nc.request(f"{self._direct}.{subject}", b"", timeout=self._timeout)
-        except TimeoutError as err:
-            raise LucentError(f"reading the head of {subject!r} timed out") from err
+    async def _head(self, subjects: str, state: _State) -> _Head:
+        """The stream's last message, straight from the server."""
+        what = f"reading the head of {subjects!r}"
+        msg = await self._ask(what, f"{self._direct}.{subjects}", b"", None, state)
         if _is_status(msg):
             if msg.headers["Status"] == "404":
                 return _Head()
-            raise LucentError(f"reading the head of {subject!r} failed: {msg.headers}")
+            raise EventStoreError(f"{what} failed: {msg.headers}", may_be_stored=state.sent)
         headers = msg.headers or {}
         return _Head(
             int(headers["Nats-Sequence"]),
@@ -206,7 +331,7 @@ class JetStreamEventStore(EventStore):
         events: Sequence[NewEvent],
         expected_version: int | None = None,
     ) -> list[DomainEvent]:
-        subject = _subject(stream_id)
+        subjects = _stream_subjects(stream_id)
         events = list(events)
         if not events:
             return []
@@ -218,43 +343,65 @@ class JetStreamEventStore(EventStore):
                 "appending several events at once needs nats-server 2.12 or newer "
                 "(atomic batch publish)"
             )
-        head = self._heads.get(subject)
+        state = _State()
+        try:
+            return await self._append(stream_id, subjects, events, expected_version, state)
+        except EventStoreError as err:
+            err.may_be_stored = err.may_be_stored or state.sent
+            raise
+
+    async def _append(
+        self,
+        stream_id: str,
+        subjects: str,
+        events: list[NewEvent],
+        expected_version: int | None,
+        state: _State,
+    ) -> list[DomainEvent]:
+        head = self._heads.get(subjects)
         fresh = head is None
         if head is None:
-            head = await self._head(subject)
+            head = await self._head(subjects, state)
         for _ in range(_WRITE_RETRIES):
             if expected_version is not None and head.version != expected_version:
                 if not fresh:
-                    head, fresh = await self._head(subject), True
+                    head, fresh = await self._head(subjects, state), True
                     continue
-                self._remember(subject, head)
-                return await self._stored_or_conflict(stream_id, events, expected_version, head)
+                self._remember(subjects, head)
+                return await self._stored_or_conflict(
+                    stream_id, events, expected_version, head, state
+                )
             try:
-                seq, duplicate = await self._write(subject, events, head)
+                seq, duplicate = await self._write(stream_id, subjects, events, head, state)
             except (_WrongLastSequenceError, _BatchDuplicateError):
-                self._heads.pop(subject, None)
-                head, fresh = await self._head(subject), True
+                self._heads.pop(subjects, None)
+                head, fresh = await self._head(subjects, state), True
                 if head.event_id == events[-1].event_id or expected_version is not None:
-                    return await self._stored_or_conflict(stream_id, events, expected_version, head)
+                    return await self._stored_or_conflict(
+                        stream_id, events, expected_version, head, state
+                    )
                 continue
             if duplicate:
-                stored = await self._find_stored(stream_id, events)
+                stored = await self._find_stored(stream_id, events, state)
                 if stored is not None:
                     return stored
-                raise LucentError(f"JetStream reported event {ids[0]!r} as a duplicate")
+                raise EventStoreError(
+                    f"JetStream reported event {events[0].event_id!r} as a duplicate",
+                    may_be_stored=True,
+                )
             stored = [
                 DomainEvent.stored(event, stream_id, head.version + index)
                 for index, event in enumerate(events, start=1)
             ]
-            self._remember(subject, _Head(seq, stored[-1].version, stored[-1].event_id))
+            self._remember(subjects, _Head(seq, stored[-1].version, stored[-1].event_id))
             return stored
         raise ConcurrencyError(stream_id, head.version + 1, head.version)
 
-    def _remember(self, subject: str, head: _Head) -> None:
+    def _remember(self, subjects: str, head: _Head) -> None:
         """Cache a stream's head; the oldest entries go first beyond ``_CACHED_HEADS``."""
         heads = self._heads
-        heads.pop(subject, None)
-        heads[subject] = head
+        heads.pop(subjects, None)
+        heads[subjects] = head
         if len(heads) > _CACHED_HEADS:
             del heads[next(iter(heads))]
 
@@ -264,59 +411,70 @@ class JetStreamEventStore(EventStore):
         events: list[NewEvent],
         expected_version: int | None,
         head: _Head,
+        state: _State,
     ) -> list[DomainEvent]:
         """The stored events when this append already happened, else a conflict."""
-        stored = await self._find_stored(stream_id, events)
+        stored = await self._find_stored(stream_id, events, state)
         if stored is not None:
             return stored
         expected = head.version if expected_version is None else expected_version
         raise ConcurrencyError(stream_id, expected, head.version)
 
     async def _find_stored(
-        self, stream_id: str, events: list[NewEvent]
+        self, stream_id: str, events: list[NewEvent], state: _State
     ) -> list[DomainEvent] | None:
         """The stored form of ``events`` if all of them are on the stream, else None."""
         wanted = {event.event_id for event in events}
         found: dict[str, DomainEvent] = {}
-        for msg in await self._read_messages(_subject(stream_id)):
+        for msg in await self._read_messages(_stream_subjects(stream_id), state):
             event_id = (msg.headers or {}).get("Nats-Msg-Id")
             if event_id in wanted:
-                found[event_id] = _decode(stream_id, msg)
+                found[event_id] = _decode(msg)
         if len(found) != len(wanted):
             return None
         return [found[event.event_id] for event in events]
 
-    async def _write(self, subject: str, events: list[NewEvent], head: _Head) -> tuple[int, bool]:
+    async def _write(
+        self,
+        stream_id: str,
+        subjects: str,
+        events: list[NewEvent],
+        head: _Head,
+        state: _State,
+    ) -> tuple[int, bool]:
         """Publish ``events`` after ``head``; the stream sequence of the last one and
         whether JetStream saw it as a duplicate."""
         expected = str(head.seq)
-        if len(events) == 1:
-            event = events[0]
+        what = f"appending to {stream_id!r}"
+        last = len(events)
+        batch = uuid.uuid4().hex if last > 1 else None
+        for index, event in enumerate(events, start=1):
+            subject = store_subject(stream_id, _event_subject(event))
+            version = head.version + index
+            body = _body(event, stream_id, version)
             headers = {
+                **(event.headers or {}),
                 "Nats-Msg-Id": event.event_id,
-                "Nats-Expected-Last-Subject-Sequence": expected,
-                VERSION_HEADER: str(head.version + 1),
+                VERSION_HEADER: str(version),
                 TYPE_HEADER: event.type,
             }
-            reply = await self._request(subject, _body(event), headers)
-        else:
-            batch = uuid.uuid4().hex
-            last = len(events)
-            for index, event in enumerate(events, start=1):
-                headers = {
-                    "Nats-Batch-Id": batch,
-                    "Nats-Batch-Sequence": str(index),
-                    "Nats-Msg-Id": event.event_id,
-                    VERSION_HEADER: str(head.version + index),
-                    TYPE_HEADER: event.type,
-                }
-                if index == 1:
-                    headers["Nats-Expected-Last-Subject-Sequence"] = expected
-                if index < last:
-                    await self._nc.publish(subject, _body(event), headers=headers)
-                else:
-                    headers["Nats-Batch-Commit"] = "1"
-                    reply = await self._request(subject, _body(event), headers)
+            if index == 1:
+                headers["Nats-Expected-Last-Subject-Sequence"] = expected
+                headers["Nats-Expected-Last-Subject-Sequence-Subject"] = subjects
+            if batch is not None:
+                headers["Nats-Batch-Id"] = batch
+                headers["Nats-Batch-Sequence"] = str(index)
+            check_size(self._nc, f"event {event.type}", subject, body, headers)
+            if index < last:
+                await self._nc.publish(subject, body, headers=headers)
+                continue
+            if batch is not None:
+                headers["Nats-Batch-Commit"] = "1"
+            state.writing = True
+            try:
+                reply = json.loads((await self._ask(what, subject, body, headers, state)).data)
+            finally:
+                state.writing = False
         error = reply.get("error")
         if error:
             code = error.get("err_code")
@@ -324,17 +482,18 @@ class JetStreamEventStore(EventStore):
                 raise _WrongLastSequenceError
             if code == _BATCH_DUPLICATE_ID:
                 raise _BatchDuplicateError
-            raise LucentError(
-                f"JetStream refused the append to {subject!r}: {error.get('description')}"
-            )
+            raise EventStoreError(f"JetStream refused {what}: {error.get('description')}")
         return int(reply["seq"]), bool(reply.get("duplicate"))
 
-    async def _request(self, subject: str, body: bytes, headers: dict[str, str]) -> dict:
-        try:
-            msg = await self._nc.request(subject, body, timeout=self._timeout, headers=headers)
-        except TimeoutError as err:
-            raise LucentError(f"JetStream did not acknowledge the append to {subject!r}") from err
-        return json.loads(msg.data)
+
+class _State:
+    """What one append did so far: whether a write may have reached the server."""
+
+    __slots__ = ("sent", "writing")
+
+    def __init__(self) -> None:
+        self.sent = False
+        self.writing = False
 
 
 def _server_at_least(nc: Client, minimum: tuple[int, int]) -> bool:

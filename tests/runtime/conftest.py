@@ -5,6 +5,7 @@ in-memory infrastructure per test."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from opentelemetry import metrics, trace
@@ -60,6 +61,23 @@ def metric_reader(telemetry: Telemetry) -> InMemoryMetricReader:
 async def infrastructure(telemetry: Telemetry) -> AsyncIterator[Infrastructure]:
     """In-memory store and in-process bus with fast redelivery."""
     infra = InfrastructureFactory.create_in_memory(max_deliver=3, backoff=0.01)
+    try:
+        yield infra
+    finally:
+        await infra.close()
+
+
+@pytest.fixture(params=["memory", "embedded", "nats"])
+async def every_infrastructure(
+    request: pytest.FixtureRequest, tmp_path: Path, telemetry: Telemetry
+) -> AsyncIterator[Infrastructure]:
+    """Each back-end in turn: in-memory, embedded (SQLite), NATS on a real nats-server."""
+    if request.param == "memory":
+        infra = InfrastructureFactory.create_in_memory()
+    elif request.param == "embedded":
+        infra = InfrastructureFactory.create_embedded(tmp_path)
+    else:
+        infra = await InfrastructureFactory.create_nats(request.getfixturevalue("nats_server"))
     try:
         yield infra
     finally:

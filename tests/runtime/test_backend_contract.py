@@ -17,12 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from lucent_runtime._errors import CommandTimeoutError, ConcurrencyError, NoHandlerError
+from lucent_runtime._errors import (
+    CommandTimeoutError,
+    ConcurrencyError,
+    MessageDecodeError,
+    NoHandlerError,
+)
 from lucent_runtime._events import NewEvent
 from lucent_runtime.backends.base import (
     HEADER_DLQ_ATTEMPTS,
     HEADER_DLQ_ERROR,
     HEADER_DLQ_SUBJECT,
+    MAX_DLQ_ERROR,
     EventStore,
     Message,
     MessageBus,
@@ -152,6 +158,14 @@ async def test_store_idempotent_append(backend: Backend) -> None:
     assert await store.append("trade-5", [once]) == stored
     assert await store.append("trade-5", [once], expected_version=0) == stored
     assert len(await store.read_stream("trade-5")) == 1
+
+
+async def test_store_many_concurrent_appends_keep_versions_dense(backend: Backend) -> None:
+    store = backend.store
+    await asyncio.gather(*(store.append("trade-m", [event(i=i)]) for i in range(25)))
+    stream = await store.read_stream("trade-m")
+    assert [e.version for e in stream] == list(range(1, 26))
+    assert sorted(e.data["i"] for e in stream) == list(range(25))
 
 
 # -- events on the bus ------------------------------------------------------------------
@@ -312,3 +326,49 @@ async def test_bus_queue_group_answers_each_request_once(backend: Backend) -> No
 
 async def _echo(message: Message) -> bytes:
     return message.data
+
+
+async def test_bus_dead_letter_error_text_is_cut_to_fit_a_header(backend: Backend) -> None:
+    dead: list[Message] = []
+
+    async def verbose(message: Message) -> None:
+        raise ValueError("x" * 100_000 + "\r\nInjected: header")
+
+    await backend.bus.subscribe(
+        dead_letter_subject("contract-verbose"), "contract-vdlq", recorder(dead)
+    )
+    await backend.bus.subscribe(SUBJECT, "contract-verbose", verbose)
+    await backend.bus.publish(SUBJECT, b"trade-v", {})
+    await eventually(lambda: bool(dead), timeout=10)
+    error = dead[0].headers[HEADER_DLQ_ERROR]
+    assert error.startswith("ValueError: xxx") and len(error) <= MAX_DLQ_ERROR
+    assert "Injected" not in dead[0].headers
+    assert dead[0].headers[HEADER_DLQ_ATTEMPTS] == str(MAX_DELIVER)
+
+
+async def test_bus_dead_letters_a_permanent_failure_at_once(backend: Backend) -> None:
+    attempts: list[int] = []
+    dead: list[Message] = []
+
+    async def undecodable(message: Message) -> None:
+        attempts.append(message.attempt)
+        raise MessageDecodeError("not an event")
+
+    await backend.bus.subscribe(
+        dead_letter_subject("contract-undecodable"), "contract-udlq", recorder(dead)
+    )
+    await backend.bus.subscribe(SUBJECT, "contract-undecodable", undecodable)
+    await backend.bus.publish(SUBJECT, b"\xff", {})
+    await eventually(lambda: bool(dead), timeout=10)
+    await asyncio.sleep(0.2)
+    assert attempts == [1]
+    assert dead[0].headers[HEADER_DLQ_ATTEMPTS] == "1"
+
+
+async def test_bus_delivers_a_message_with_a_status_header_and_no_body(backend: Backend) -> None:
+    got: list[Message] = []
+    await backend.bus.subscribe(SUBJECT, "contract-status", recorder(got))
+    await backend.bus.publish(SUBJECT, b"", {"Status": "503"})
+    await backend.bus.publish(SUBJECT, b"after", {})
+    await eventually(lambda: len(got) == 2, timeout=10)
+    assert [(m.data, m.headers.get("Status")) for m in got] == [(b"", "503"), (b"after", None)]

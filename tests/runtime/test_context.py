@@ -22,7 +22,7 @@ def test_presets_set_domain_and_bounded_context() -> None:
     assert (other.domain, other.bounded_context) == ("notifications", "notifications")
 
 
-def test_to_attributes_gives_exactly_the_seed_names() -> None:
+def test_to_attributes_gives_exactly_the_standard_names() -> None:
     ctx = (
         BusinessContextBuilder.for_yield_farming()
         .with_aggregate("YieldStrategy", "strategy-abc123")

@@ -213,3 +213,25 @@ async def test_handling_that_keeps_failing_is_dead_lettered(infrastructure):
     assert letter.headers[HEADER_DLQ_ATTEMPTS] == "3"
     assert DomainEvent.from_json(letter.data) == published
     await flaky.stop()
+
+
+async def test_a_message_that_is_not_an_event_is_dead_lettered_at_once(infrastructure):
+    portfolio = PortfolioService(infrastructure, "portfolio")
+    dead: list[Message] = []
+
+    async def collect(message: Message) -> None:
+        dead.append(message)
+
+    await portfolio.start()
+    await infrastructure.bus.subscribe("lucent.dlq.>", "dlq-watch", collect)
+    subject = "lucent.events.domain.crypto_trading.TradeExecuted"
+    await infrastructure.bus.publish(subject, b"{not json", {})
+    await infrastructure.bus.publish(subject, b"", {"Status": "503"})
+    await eventually(lambda: len(dead) == 2)
+    await asyncio.sleep(0.05)
+    assert [m.headers[HEADER_DLQ_ATTEMPTS] for m in dead] == ["1", "1"]
+    assert all(
+        m.headers[HEADER_DLQ_ERROR].startswith("MessageDecodeError: message on") for m in dead
+    )
+    assert portfolio.handled == []
+    await portfolio.stop()

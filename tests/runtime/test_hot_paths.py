@@ -4,6 +4,7 @@ the current provider, metric data points; and a refused append publishes nothing
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import math
@@ -42,7 +43,7 @@ _VALUES = st.recursive(
 _KEYS = st.text() | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.dictionaries(_KEYS, _VALUES, max_size=6))
 def test_payload_copy_matches_the_json_round_trip(value: dict) -> None:
     try:
@@ -150,6 +151,13 @@ class TradingService(CryptoTradingServiceBase):
 async def test_a_refused_append_publishes_nothing_on_nats(nats_server: str, telemetry) -> None:
     infrastructure = await InfrastructureFactory.create_nats(nats_server)
     nc = await nats.connect(nats_server)
+    seen: list[str] = []
+
+    async def core(msg) -> None:
+        seen.append(DomainEvent.from_json(msg.data).type)
+
+    await nc.subscribe("lucent.events.domain.>", cb=core)
+    await nc.flush()
     try:
         trading = TradingService(infrastructure, "trading")
         context = trading_context()
@@ -160,11 +168,14 @@ async def test_a_refused_append_publishes_nothing_on_nats(nats_server: str, tele
             await trading.publish_domain_event(
                 "TradeClosed", "trade-race1", {}, context, expected_version=0
             )
-        info = await nc.jetstream().stream_info("LUCENT_DOMAIN_EVENTS")
+        info = await nc.jetstream().stream_info("LUCENT_EVENTS")
         assert info.state.messages == 1
         js = nc.jetstream()
-        last = await js.get_last_msg("LUCENT_DOMAIN_EVENTS", "lucent.events.>")
+        last = await js.get_last_msg("LUCENT_EVENTS", "lucent.store.>")
         assert DomainEvent.from_json(last.data).type == "TradeOpened"
+        # the one stored message is what core subscribers see, on the event subject
+        await asyncio.sleep(0.2)
+        assert seen == ["TradeOpened"]
     finally:
         await nc.close()
         await infrastructure.close()

@@ -6,7 +6,6 @@ import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from lucent_runtime import (
-    DURATION_BUCKETS_MS,
     BusinessContextBuilder,
     CryptoTradingServiceBase,
     DomainEvent,
@@ -17,6 +16,7 @@ from lucent_runtime import (
     command_handler,
     event_handler,
 )
+from lucent_runtime._telemetry import DURATION_BUCKETS_MS
 
 from .helpers import eventually, trading_context
 

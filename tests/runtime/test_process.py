@@ -24,7 +24,9 @@ async def test_steps_run_in_order_with_one_child_span_each(infrastructure, spans
     service = YieldOptimizationService(infrastructure, "yield-optimization")
     calls: list[tuple[str, object]] = []
 
-    async def analyze(ctx: RequestContext) -> list[str]:  # one argument, like the seed
+    async def analyze(
+        ctx: RequestContext,
+    ) -> list[str]:  # one argument, like the standard's first step
         calls.append(("analyze", None))
         return ["aave"]
 

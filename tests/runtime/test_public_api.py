@@ -22,6 +22,12 @@ def test_all_is_sorted() -> None:
     assert len(set(names)) == len(names)
 
 
+def test_internals_stay_out_of_the_public_api() -> None:
+    for name in ("NewEvent", "DURATION_BUCKETS_MS"):
+        assert name not in lucent_runtime.__all__
+        assert not hasattr(lucent_runtime, name)
+
+
 def test_all_is_complete() -> None:
     assert set(lucent_runtime._EXPORTS) == set(lucent_runtime.__all__)
     for name in lucent_runtime.__all__:  # resolve every lazy export
@@ -39,7 +45,7 @@ def test_all_is_complete() -> None:
 
 
 def test_spec_import_line() -> None:
-    from lucent_runtime import (  # noqa: F401 - the SPEC's import, verbatim
+    from lucent_runtime import (  # noqa: F401 - the documented import, verbatim
         BusinessContext,
         BusinessContextBuilder,
         CryptoTradingServiceBase,

@@ -1,16 +1,19 @@
-"""The embedded SQLite event store: dense versions, persistence, optimistic concurrency,
-idempotent appends, concurrent writers."""
+"""What only the embedded SQLite event store has to show (the contract suite covers what
+every store does): persistence, other processes on the same file, batched transactions,
+a full disk."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from pathlib import Path
 
 import pytest
 
-from lucent_runtime import ConcurrencyError, NewEvent
-from lucent_runtime.backends.memory import InMemoryEventStore
+from lucent_runtime import ConcurrencyError
+from lucent_runtime._errors import EventStoreError
+from lucent_runtime._events import NewEvent
 from lucent_runtime.backends.sqlite import SqliteEventStore
 
 
@@ -18,64 +21,40 @@ def new(event_type: str = "TradeExecuted", **data: object) -> NewEvent:
     return NewEvent(str(uuid.uuid4()), event_type, dict(data), {"correlation_id": "c-1"})
 
 
-@pytest.fixture(params=["sqlite", "memory"])
-async def store(request, tmp_path: Path):
-    made = (
-        SqliteEventStore(tmp_path / "events.sqlite3")
-        if request.param == "sqlite"
-        else (InMemoryEventStore())
-    )
-    yield made
-    await made.close()
-
-
-async def test_versions_are_dense_per_stream_from_one(store):
-    a = await store.append("trade-a", [new(n=1), new(n=2)])
-    b = await store.append("trade-b", [new(n=3)])
-    c = await store.append("trade-a", [new(n=4)])
-    assert [e.version for e in a + c] == [1, 2, 3]
-    assert [e.version for e in b] == [1]
-    stream = await store.read_stream("trade-a")
-    assert [e.data["n"] for e in stream] == [1, 2, 4]
-    assert stream[0].metadata["correlation_id"] == "c-1"
-    assert await store.read_stream("trade-unknown") == []
-
-
-async def test_stale_expected_version_raises(store):
-    await store.append("trade-x", [new()], expected_version=0)
-    with pytest.raises(ConcurrencyError) as info:
-        await store.append("trade-x", [new()], expected_version=0)
-    assert (info.value.expected_version, info.value.actual_version) == (0, 1)
-    assert len(await store.read_stream("trade-x")) == 1
-
-
-async def test_retried_append_is_idempotent(store):
-    event = new()
-    first = await store.append("trade-r", [event], expected_version=0)
-    again = await store.append("trade-r", [event], expected_version=0)
-    assert again == first
-    assert len(await store.read_stream("trade-r")) == 1
-
-
-async def test_two_concurrent_appends_with_the_same_expected_version_one_wins(store):
-    await store.append("trade-c", [new()])
+async def test_concurrent_appends_share_one_transaction(tmp_path: Path):
+    store = SqliteEventStore(tmp_path / "events.sqlite3")
+    commits: list[str] = []
+    store._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    stale = new()
+    await store.append("trade-b0", [new()])
     results = await asyncio.gather(
-        store.append("trade-c", [new(who="a")], expected_version=1),
-        store.append("trade-c", [new(who="b")], expected_version=1),
+        *(store.append(f"trade-b{i % 5}", [new(i=i)]) for i in range(1, 50)),
+        store.append("trade-b0", [stale], expected_version=0),
         return_exceptions=True,
     )
-    wins = [r for r in results if not isinstance(r, BaseException)]
-    losses = [r for r in results if isinstance(r, BaseException)]
-    assert len(wins) == 1
-    assert len(losses) == 1 and isinstance(losses[0], ConcurrencyError)
-    assert [e.version for e in await store.read_stream("trade-c")] == [1, 2]
+    # the refused append is undone on its own; the others are all stored
+    assert isinstance(results[-1], ConcurrencyError)
+    assert all(isinstance(r, list) for r in results[:-1])
+    assert len(commits) < 10, commits
+    assert sum([len(await store.read_stream(f"trade-b{i}")) for i in range(5)]) == 50
+    assert stale.event_id not in {e.event_id for e in await store.read_stream("trade-b0")}
+    await store.close()
 
 
-async def test_many_concurrent_appends_keep_versions_dense(store):
-    await asyncio.gather(*(store.append("trade-m", [new(i=i)]) for i in range(25)))
-    stream = await store.read_stream("trade-m")
-    assert [e.version for e in stream] == list(range(1, 26))
-    assert sorted(e.data["i"] for e in stream) == list(range(25))
+async def test_a_full_disk_is_an_event_store_error_and_stores_nothing(tmp_path: Path):
+    store = SqliteEventStore(tmp_path / "events.sqlite3")
+    await store.append("trade-f", [new()])
+    (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own 'disk full'
+    with pytest.raises(EventStoreError, match="nothing was stored") as caught:
+        await asyncio.gather(*(store.append("trade-f", [new(blob="x" * 5000)]) for _ in range(3)))
+    assert caught.value.may_be_stored is False
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert [e.version for e in await store.read_stream("trade-f")] == [1]
+    store._db.execute("PRAGMA max_page_count = 1073741823")
+    (again,) = await store.append("trade-f", [new()], expected_version=1)
+    assert again.version == 2
+    await store.close()
 
 
 async def test_sqlite_store_persists_across_reopen(tmp_path: Path):
