@@ -195,6 +195,8 @@ def check(
         applied = baseline.apply(run, accepted, root, run.checked)
         if applied.stale:
             click.echo(baseline.stale_report(applied.stale, baseline_file), err=True)
+    for warning in run.warnings:
+        click.echo(f"lucent-lint: warning: {warning}", err=True)
     for error in run.errors:
         click.echo(f"lucent-lint: error: {error}", err=True)
     if fixing is not None and diff:

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: files skipped unchecked and why (too large, beyond libcst, a broken symlink):
+    #: shown, but they do not fail the run
+    warnings: list[str] = field(default_factory=list)
     files: int = 0
     #: the text of the lines findings are on, by path (for text output and baselines)
     lines: dict[str, dict[int, str]] = field(default_factory=dict)
@@ -64,6 +67,8 @@ def check_results(
     for result, relative in zip(results, relatives, strict=True):
         if result.error:
             run.errors.append(result.error)
+        if result.warning:
+            run.warnings.append(result.warning)
         ignored = _expand(per_file_ignored(relative, settings), selection)
         findings = finalize(result, index, selection, ignored)
         run.findings.extend(findings)

@@ -21,6 +21,9 @@ NOQA = re.compile(
 )
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
+#: a file that does not compile fails the gate whatever its comments say
+UNSUPPRESSIBLE = "LUC001"
+
 #: line -> None for a bare ``# noqa``, else the codes it names (upper case)
 NoqaMap = dict[int, tuple[str, ...] | None]
 
@@ -68,6 +71,9 @@ def apply_noqa(
     kept: list[Finding] = []
     used: dict[int, set[str]] = {}
     for finding in findings:
+        if finding.code == UNSUPPRESSIBLE:
+            kept.append(finding)
+            continue
         entry = noqa.get(finding.line, False)
         if entry is not False:
             by = suppresses(entry, finding.code)  # type: ignore[arg-type]

@@ -97,54 +97,80 @@ def iter_tree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(reversed(list(children(current))))
 
 
+class TooDeep(Exception):
+    """The tree nests deeper than the linter walks (see :data:`MAX_DEPTH`)."""
+
+
+#: deepest nesting of nodes the engine accepts: the walk itself is iterative, but libcst's
+#: code generation (positions, fixes) recurses a few Python frames per level
+MAX_DEPTH = 200
+
+
 class Walker:
     """Walks a tree once, calling ``visit_<Node>`` before and ``leave_<Node>`` after the
-    children of each node, and keeps ``stack`` (the ancestors, the current node last)."""
+    children of each node, and keeps ``stack`` (the ancestors, the current node last).
+
+    The walk keeps its own to-do list instead of recursing, so its cost is linear in the
+    size of the tree whatever its depth; a tree deeper than ``max_depth`` raises
+    :class:`TooDeep` before any handler sees a node below that depth."""
 
     def __init__(
         self,
         visitors: dict[type, list[Handler]],
         leavers: dict[type, list[Handler]],
+        max_depth: int = MAX_DEPTH,
     ) -> None:
         self.visitors = visitors
         self.leavers = leavers
+        self.max_depth = max_depth
         self.stack: list[cst.CSTNode] = []
 
     def walk(self, node: cst.CSTNode) -> None:
         stack = self.stack
         visitors = self.visitors
         leavers = self.leavers
-        fields = _FIELDS
-        fields_of = _fields_of
+        fields = _REVERSED_FIELDS
         is_node = _IS_NODE
         check = _is_node
-
-        def walk(node: cst.CSTNode) -> None:
-            cls = type(node)
-            stack.append(node)
+        max_depth = self.max_depth
+        # nodes to enter, and None where the node on top of ``stack`` is to be left
+        todo: list[cst.CSTNode | None] = [node]
+        push = todo.append
+        pop = todo.pop
+        while todo:
+            current = pop()
+            if current is None:
+                left = stack[-1]
+                handlers = leavers.get(type(left))
+                if handlers:
+                    for handler in handlers:
+                        handler(left)
+                stack.pop()
+                continue
+            cls = type(current)
+            stack.append(current)
+            if len(stack) > max_depth:
+                raise TooDeep(f"nested more than {max_depth} levels deep")
             handlers = visitors.get(cls)
             if handlers:
                 for handler in handlers:
-                    handler(node)
+                    handler(current)
+            push(None)
             names = fields.get(cls)
             if names is None:
-                names = fields_of(cls)
-            for name in names:
-                value = getattr(node, name)
+                names = fields[cls] = tuple(reversed(_fields_of(cls)))
+            for name in names:  # last field first: the to-do list pops them in order
+                value = getattr(current, name)
                 kind = type(value)
                 if kind is tuple or kind is list:
-                    for item in value:
+                    for item in reversed(value):
                         known = is_node.get(type(item))
                         if known or (known is None and check(type(item))):
-                            walk(item)
+                            push(item)
                 else:
                     known = is_node.get(kind)
                     if known or (known is None and check(kind)):
-                        walk(value)
-            handlers = leavers.get(cls)
-            if handlers:
-                for handler in handlers:
-                    handler(node)
-            stack.pop()
+                        push(value)
 
-        walk(node)
+
+_REVERSED_FIELDS: dict[type, tuple[str, ...]] = {}
