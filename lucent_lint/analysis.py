@@ -18,7 +18,7 @@ from .context import FileContext, dotted_name
 from .engine import Deferred, FileResult, unparsable
 from .registry import GLOBAL_RULES, Selection
 from .rule import Finding, Report, Rule
-from .suppress import parse_noqa
+from .suppress import parse_noqa, source_lines
 from .walk import TooDeep, Walker
 
 try:  # libcst validates every node it builds, though its parser only builds valid ones
@@ -216,14 +216,14 @@ def walk_into(
     reports = analysis.reports
     if not reports and not result.noqa:
         return
-    source_lines = text.splitlines()
+    lines_of = source_lines(text)
     for line in result.noqa:
-        result.lines[line] = source_lines[line - 1]
+        result.lines[line] = lines_of[line - 1]
     spans = _span(analysis.module, reports)
     for report in reports:
         line, column, end_line, end_column = spans[id(report.node)]
-        if 0 < line <= len(source_lines):
-            result.lines[line] = source_lines[line - 1]
+        if 0 < line <= len(lines_of):
+            result.lines[line] = lines_of[line - 1]
         if report.deferred is not None:
             result.deferred.append(
                 Deferred(

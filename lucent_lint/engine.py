@@ -22,7 +22,7 @@ from .config import Settings
 from .project import ProjectIndex, module_name_for, scan_classes
 from .registry import CATALOGUE, RULES, Selection
 from .rule import Finding
-from .suppress import NoqaMap, apply_noqa, noqa_span
+from .suppress import NoqaMap, apply_noqa, noqa_span, source_lines
 
 SYNTAX_ERROR = "LUC001"
 UNUSED_NOQA = "LUC002"
@@ -175,7 +175,7 @@ def _needs_newer_python(text: str, exc: SyntaxError) -> str:
     running = sys.version_info[:2]
     line = exc.text
     if line is None and exc.lineno:
-        lines = text.splitlines()
+        lines = source_lines(text)
         line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
     for pattern, version, what in _NEWER_SYNTAX:
         if running < version and pattern.match(line or ""):

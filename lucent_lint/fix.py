@@ -35,7 +35,7 @@ from .project import ProjectIndex, module_name_for
 from .registry import Selection
 from .rule import Fix, Report
 from .run import RunResult, check_results, per_file_ignored, stdin_module
-from .suppress import apply_noqa, parse_noqa, suppresses
+from .suppress import apply_noqa, parse_noqa, source_lines, suppresses
 
 MAX_ROUNDS = 10
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -66,8 +66,8 @@ class FixedFile:
         if not self.changed:
             return ""
         lines = difflib.unified_diff(
-            self.original.splitlines(keepends=True),
-            self.fixed.splitlines(keepends=True),
+            source_lines(self.original, keepends=True),
+            source_lines(self.fixed, keepends=True),
             fromfile=f"a/{self.display}",
             tofile=f"b/{self.display}",
         )
@@ -237,7 +237,7 @@ class FileFixer:
         comments = _comment_columns(text)
         if comments is None:
             return text, 0
-        lines = text.splitlines(keepends=True)
+        lines = source_lines(text, keepends=True)
         count = 0
         for number in sorted(lines_to_fix):
             codes = result.noqa.get(number) or ()
@@ -270,7 +270,7 @@ def _suppressed(
 def _comment_columns(text: str) -> dict[int, list[int]] | None:
     """Line -> start columns of its comment tokens; None when the tokenizer's line
     numbers would not match the engine's."""
-    if len(text.splitlines()) != len(io.StringIO(text).readlines()):
+    if len(source_lines(text)) != len(io.StringIO(text).readlines()):
         return None
     out: dict[int, list[int]] = {}
     try:
@@ -309,7 +309,8 @@ def fix_paths(
     """Fix every file under ``paths`` that has fixable findings; with ``write`` the files
     are rewritten and the run holds what remains, else (``--diff``) nothing is written and
     the run holds the findings as they are."""
-    files = discover_files(paths, settings, root)
+    skipped: list[str] = []
+    files = discover_files(paths, settings, root, skipped)
     displays = relative_paths(files, Path.cwd())
     relatives = relative_paths(files, root)
     results: list[FileResult] = []
@@ -326,6 +327,7 @@ def fix_paths(
         results.append(check_source(data, display, module_name, is_package, settings, selection))
         raw.append(data)
     before = check_results(results, relatives, settings, selection, index_results)
+    before.warnings[:0] = skipped
     fixable = {f.path for f in before.findings if f.fixable}
     fixer = FileFixer(settings, selection, build_index([*results, *index_results], settings))
     out = FixRun(before)
@@ -354,6 +356,10 @@ def fix_paths(
         errors = before.errors
         out.run = check_results(results, relatives, settings, selection, index_results)
         out.run.errors = [*errors, *(e for e in out.run.errors if e not in errors)]
+        out.run.warnings = [
+            *before.warnings,
+            *(w for w in out.run.warnings if w not in before.warnings),
+        ]
         out.run.fixed = out.fixed
     return out
 

@@ -92,7 +92,8 @@ def run_check(
     cached under ``root`` when ``use_cache`` (see :mod:`lucent_lint.parallel`)."""
     from .parallel import check_files, complete_index
 
-    files = discover_files(paths, settings, root)
+    skipped: list[str] = []
+    files = discover_files(paths, settings, root, skipped)
     cache = None
     if use_cache:
         from .cache import Cache
@@ -116,7 +117,9 @@ def run_check(
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)
-    return check_results(checked.results, relatives, settings, selection, index_results)
+    run = check_results(checked.results, relatives, settings, selection, index_results)
+    run.warnings[:0] = skipped
+    return run
 
 
 def run_stdin(

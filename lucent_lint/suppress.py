@@ -28,12 +28,26 @@ UNSUPPRESSIBLE = "LUC001"
 NoqaMap = dict[int, tuple[str, ...] | None]
 
 
+#: a line as Python's tokenizer counts them: ended by ``\n``, ``\r\n`` or ``\r`` only (not
+#: by the form feed, U+2028 and the other breaks ``str.splitlines`` also splits on)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def source_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """``text`` split into lines as the tokenizer (and every reported line number) counts
+    them."""
+    lines = _LINE.findall(text)
+    if keepends:
+        return lines
+    return [line.rstrip("\r\n") for line in lines]
+
+
 def parse_noqa(text: str) -> NoqaMap:
     """Every ``# noqa`` comment of a source, by 1-based line."""
     out: NoqaMap = {}
     if "noqa" not in text and "NOQA" not in text.upper():
         return out
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(source_lines(text), start=1):
         if "#" not in line:
             continue
         match = NOQA.search(line)
