@@ -30,6 +30,7 @@ from .config import Settings
 from .discovery import discover_files, relative_paths, relative_to_root
 from .engine import UNUSED_NOQA, FileResult, build_index, check_source, decode, finalize
 from .fixes._transform import apply, choose, parent_map
+from .fixes._verify import same_outside
 from .fixes.unused_noqa import remove_codes
 from .project import ProjectIndex, module_name_for
 from .registry import Selection
@@ -52,6 +53,8 @@ class FixedFile:
     path: Path | None = None
     encoding: str = "utf-8"
     error: str | None = None
+    #: findings whose fix failed the check before writing (see :mod:`.fixes._verify`)
+    not_applied: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -118,6 +121,8 @@ class FileFixer:
         self.selection = selection
         self.index = index
         self.unsafe = settings.unsafe_fixes
+        #: (code, scope, node text) of fixes that failed the check, not offered again
+        self.rejected: set[tuple[str, str, str]] = set()
 
     def fix(
         self,
@@ -135,20 +140,30 @@ class FileFixer:
         compiled = _compiles(text, display)
         done: set[tuple[str, str]] = set()
         current = text
+        self.rejected = set()
         try:
             module = cst.parse_module(text)
             for _ in range(MAX_ROUNDS):
-                step = self._round(module, display, module_name, is_package, ignored, done)
+                rejected = len(self.rejected)
+                step = self._round(
+                    module, current, display, module_name, is_package, ignored, done, out
+                )
                 if step is None:
                     break
                 fixed, count = step
-                if fixed == current:
+                if not count and len(self.rejected) > rejected:
+                    continue  # the others may still apply without the rejected ones
+                if fixed == current or not count:
                     break
                 module = cst.parse_module(fixed)  # raises when a fix broke the code
                 current, out.count = fixed, out.count + count
+            before_noqa = current
             current, count = self._noqa(
                 current, encoding, display, module_name, is_package, ignored
             )
+            if count and not same_outside(before_noqa, current, ()):
+                current, count = before_noqa, 0
+                out.not_applied.append(f"{display}: {UNUSED_NOQA} not fixed: {_CHANGED}")
             out.count += count
             if compiled and not _compiles(current, display):
                 raise SyntaxError("the fixed code does not compile")
@@ -165,12 +180,16 @@ class FileFixer:
     def _round(
         self,
         module: cst.Module,
+        text: str,
         display: str,
         module_name: str,
         is_package: bool,
         ignored: frozenset[str],
         done: set[tuple[str, str]],
+        out: FixedFile,
     ) -> tuple[str, int] | None:
+        """One round on ``module`` (the tree of ``text``): the fixed text and how many fixes
+        it applied, each checked to leave the program unchanged outside its sites."""
         code = module.code
         analysis, _ = analyze(
             code, display, module_name, is_package, self.settings, self.selection.rules, module
@@ -178,22 +197,47 @@ class FileFixer:
         if analysis is None:
             return None
         candidates = [r for r in analysis.reports if self._wanted(r, ignored, done)]
+        if self.rejected:
+            candidates = [r for r in candidates if _key(r, module) not in self.rejected]
         if not candidates:
             return None
         noqa = parse_noqa(code)
+        spans = positions.spans(analysis.module, _sites(candidates))
         if noqa:
-            spans = positions.spans(analysis.module, (r.node for r in candidates))
             candidates = [r for r in candidates if not _suppressed(r, spans, noqa)]
         fixes: list[Fix] = [r.fix for r in candidates]  # type: ignore[misc]
-        chosen = choose(fixes, parent_map(analysis.module)) if fixes else []
+        parents = parent_map(analysis.module)
+        chosen = choose(fixes, parents) if fixes else []
         if not chosen:
             return None
+        fixed = apply(analysis.module, chosen, parents).code
+        if not _verified(text, fixed, chosen, spans):
+            accepted = []
+            for report in candidates:
+                fix = report.fix
+                if not any(fix is c for c in chosen):
+                    continue
+                alone = apply(analysis.module, [fix], parents).code  # type: ignore[list-item]
+                if _verified(text, alone, [fix], spans):  # type: ignore[list-item]
+                    accepted.append(fix)
+                    continue
+                self.rejected.add(_key(report, module))
+                line, column = spans[id(report.node)][:2]
+                out.not_applied.append(
+                    f"{display}:{line}:{column + 1}: {report.rule.code} not fixed: {_CHANGED}"
+                )
+            chosen = accepted
+            fixed = apply(analysis.module, chosen, parents).code if chosen else text
+            if chosen and not _verified(text, fixed, chosen, spans):
+                chosen = chosen[:1]
+                fixed = apply(analysis.module, chosen, parents).code
+            if not chosen:
+                return text, 0
         chosen_ids = {id(fix) for fix in chosen}
         for report in candidates:
             if report.deferred is not None and id(report.fix) in chosen_ids:
                 done.add((report.rule.code, report.scope))
-        module = apply(analysis.module, chosen, parent_map(analysis.module))
-        return module.code, len(chosen)
+        return fixed, len(chosen)
 
     def _wanted(self, report: Report, ignored: frozenset[str], done: set[tuple[str, str]]) -> bool:
         fix, code = report.fix, report.rule.code
@@ -257,6 +301,32 @@ class FileFixer:
                     count += 1
                     break
         return "".join(lines), count
+
+
+_CHANGED = "the fixed code would differ from the original outside the fixed site"
+
+
+def _sites(reports: Sequence[Report]) -> list[cst.CSTNode]:
+    """The reported nodes and every node a fix replaces."""
+    nodes: list[cst.CSTNode] = []
+    for report in reports:
+        nodes.append(report.node)
+        if report.fix is not None:
+            nodes.extend(report.fix.replacements)
+    return nodes
+
+
+def _key(report: Report, module: cst.Module) -> tuple[str, str, str]:
+    return (report.rule.code, report.scope, module.code_for_node(report.node))
+
+
+def _verified(
+    before: str, after: str, fixes: Sequence[Fix], spans: dict[int, positions.Span]
+) -> bool:
+    """Does ``after`` keep ``before``'s program outside the sites of ``fixes``?"""
+    sites = [spans[id(node)] for fix in fixes for node in fix.replacements if id(node) in spans]
+    sources = [line.split()[1] for fix in fixes for line in fix.imports]
+    return same_outside(before, after, sites, sources)
 
 
 def _suppressed(
@@ -340,6 +410,7 @@ def fix_paths(
         fixed = fixer.fix(data, display, module_name, is_package, ignored)
         fixed.path = path
         out.files.append(fixed)
+        before.warnings.extend(fixed.not_applied)
         if fixed.error:
             before.errors.append(fixed.error)
         if not (write and fixed.changed):
@@ -385,6 +456,7 @@ def fix_stdin(
     fixer = FileFixer(settings, selection, build_index([result, *index_results], settings))
     ignored = _expand(per_file_ignored(relative, settings), selection)
     fixed = fixer.fix(data, filename, module_name, is_package, ignored)
+    before.warnings.extend(fixed.not_applied)
     if not fixed.changed:
         if fixed.error:
             before.errors.append(fixed.error)
@@ -393,5 +465,6 @@ def fix_stdin(
     result = check_source(new, filename, module_name, is_package, settings, selection)
     after = check_results([result], [relative], settings, selection, index_results)
     after.errors = [*before.errors, *after.errors]
+    after.warnings = [*before.warnings, *after.warnings]
     after.fixed = fixed.count
     return FixRun(after, [fixed])
