@@ -101,8 +101,9 @@ class TooDeep(Exception):
     """The tree nests deeper than the linter walks (see :data:`MAX_DEPTH`)."""
 
 
-#: deepest nesting of nodes the engine accepts: the walk itself is iterative, but libcst's
-#: code generation (positions, fixes) recurses a few Python frames per level
+#: deepest nesting of nodes the engine accepts: the walk recurses one frame per level, and
+#: libcst's code generation (positions, fixes) a few frames per level, all well inside the
+#: interpreter's recursion limit (1,000 by default) at this depth
 MAX_DEPTH = 200
 
 
@@ -110,9 +111,10 @@ class Walker:
     """Walks a tree once, calling ``visit_<Node>`` before and ``leave_<Node>`` after the
     children of each node, and keeps ``stack`` (the ancestors, the current node last).
 
-    The walk keeps its own to-do list instead of recursing, so its cost is linear in the
-    size of the tree whatever its depth; a tree deeper than ``max_depth`` raises
-    :class:`TooDeep` before any handler sees a node below that depth."""
+    The walk recurses one Python call per level (the fastest way through a tree), so its
+    depth is guarded: a tree deeper than ``max_depth`` raises :class:`TooDeep` before any
+    handler sees a node below that depth, far from the interpreter's recursion limit. Its
+    cost is linear in the size of the tree."""
 
     def __init__(
         self,
@@ -129,48 +131,40 @@ class Walker:
         stack = self.stack
         visitors = self.visitors
         leavers = self.leavers
-        fields = _REVERSED_FIELDS
+        fields = _FIELDS
+        fields_of = _fields_of
         is_node = _IS_NODE
         check = _is_node
         max_depth = self.max_depth
-        # nodes to enter, and None where the node on top of ``stack`` is to be left
-        todo: list[cst.CSTNode | None] = [node]
-        push = todo.append
-        pop = todo.pop
-        while todo:
-            current = pop()
-            if current is None:
-                left = stack[-1]
-                handlers = leavers.get(type(left))
-                if handlers:
-                    for handler in handlers:
-                        handler(left)
-                stack.pop()
-                continue
-            cls = type(current)
-            stack.append(current)
+
+        def walk(node: cst.CSTNode) -> None:
+            cls = type(node)
+            stack.append(node)
             if len(stack) > max_depth:
                 raise TooDeep(f"nested more than {max_depth} levels deep")
             handlers = visitors.get(cls)
             if handlers:
                 for handler in handlers:
-                    handler(current)
-            push(None)
+                    handler(node)
             names = fields.get(cls)
             if names is None:
-                names = fields[cls] = tuple(reversed(_fields_of(cls)))
-            for name in names:  # last field first: the to-do list pops them in order
-                value = getattr(current, name)
+                names = fields_of(cls)
+            for name in names:
+                value = getattr(node, name)
                 kind = type(value)
                 if kind is tuple or kind is list:
-                    for item in reversed(value):
+                    for item in value:
                         known = is_node.get(type(item))
                         if known or (known is None and check(type(item))):
-                            push(item)
+                            walk(item)
                 else:
                     known = is_node.get(kind)
                     if known or (known is None and check(kind)):
-                        push(value)
+                        walk(value)
+            handlers = leavers.get(cls)
+            if handlers:
+                for handler in handlers:
+                    handler(node)
+            stack.pop()
 
-
-_REVERSED_FIELDS: dict[type, tuple[str, ...]] = {}
+        walk(node)

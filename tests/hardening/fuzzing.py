@@ -88,7 +88,9 @@ class _Normalise(ast.NodeTransformer):
 
 
 def program(text: str) -> str:
-    tree = ast.parse(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(text)
     return ast.dump(_Normalise().visit(tree))
 
 
