@@ -27,6 +27,8 @@ BOUNDED = settings(
     database=None,
 )
 LONG = settings(BOUNDED, max_examples=1500)
+#: generating from libcst nodes takes about half a second an example
+LONG_NODES = settings(BOUNDED, max_examples=400)
 
 
 def _generated(source: str) -> None:
@@ -54,7 +56,7 @@ def test_generated_from_the_grammar_long(source: str) -> None:
 
 
 @pytest.mark.fuzz
-@LONG
+@LONG_NODES
 @given(hypothesmith.from_node())
 def test_generated_from_libcst_nodes_long(source: str) -> None:
     _generated(source)

@@ -5,6 +5,7 @@ warning; no input crashes the process or stalls it."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -126,12 +127,25 @@ def test_a_plain_syntax_error_names_no_python_version() -> None:
 def test_a_file_libcst_cannot_parse_is_skipped_with_one_warning(tmp_path: Path) -> None:
     (tmp_path / "odd.py").write_text(HEADER + "if True:\n    \\\n    x = 1\n" + SWALLOWING)
     (tmp_path / "good.py").write_text(HEADER)
-    proc = run_cli("check", "--no-cache", ".", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
-    assert len(warnings) == 1, proc.stderr
-    assert "odd.py: skipped" in warnings[0] and "libcst" in warnings[0]
-    assert "Traceback" not in proc.stderr
+    for _ in range(2):  # the second run reads the cache: the warning is not lost
+        proc = run_cli("check", ".", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+        assert len(warnings) == 1, proc.stderr
+        assert "odd.py: skipped" in warnings[0] and "libcst" in warnings[0]
+        assert "Traceback" not in proc.stderr
+
+
+def test_flake8_plugin_reports_what_parses_but_does_not_compile(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(HEADER + "return 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "LUC", "svc.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.stdout.startswith("svc.py:2:1: LUC001 syntax error: 'return' outside function")
 
 
 # -- depth: no crash, no recursion error, no stall -----------------------------------------
