@@ -15,7 +15,7 @@ import libcst as cst
 from . import positions
 from .config import Settings
 from .context import FileContext, dotted_name
-from .engine import Deferred, FileResult, unparsable
+from .engine import DEEP, Deferred, FileResult, unparsable
 from .registry import GLOBAL_RULES, Selection
 from .rule import Finding, Report, Rule
 from .suppress import parse_noqa, source_lines
@@ -203,8 +203,8 @@ def walk_into(
     result.noqa = parse_noqa(text)
     try:
         analysis, problem = analyze(text, path, module_name, is_package, settings, selection.rules)
-    except TooDeep as exc:
-        result.warning = unparsable(path, str(exc))
+    except (TooDeep, RecursionError) as exc:  # a deep chain of a kind the walk keeps flat
+        result.warning = unparsable(path, str(exc) if isinstance(exc, TooDeep) else DEEP)
         return
     except Exception as exc:  # a rule must never take the run down
         result.error = f"{path}: internal error: {type(exc).__name__}: {exc}"

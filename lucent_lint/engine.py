@@ -8,6 +8,7 @@ which runs once the repository index is complete, followed by suppression and se
 
 from __future__ import annotations
 
+import ast
 import codecs
 import re
 import sys
@@ -26,6 +27,8 @@ from .suppress import NoqaMap, apply_noqa, noqa_span, source_lines
 
 SYNTAX_ERROR = "LUC001"
 UNUSED_NOQA = "LUC002"
+#: deepest nesting of libcst nodes the engine follows (see :class:`lucent_lint.walk.Walker`)
+MAX_DEPTH = 200
 
 _CLASS_NAMES = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.M)
 
@@ -227,12 +230,41 @@ def check_source(
     if problem is not None:
         result.findings.append(problem)
         return result
+    limit = _beyond_libcst(text)
+    if limit is not None:
+        return FileResult(path=path, warning=unparsable(path, limit))
     from .analysis import walk_into  # libcst and the rules load only when needed
 
-    walk_into(result, text, module_name, is_package, settings, selection)
+    try:
+        walk_into(result, text, module_name, is_package, settings, selection)
+    except RecursionError:  # libcst's code generation (positions) on a deep expression
+        return FileResult(path=path, warning=unparsable(path, DEEP))
     if result.warning is not None:  # skipped: neither findings nor unused noqa from it
         result.noqa = {}
     return result
+
+
+DEEP = "nested too deeply for it to follow"
+_BOOLEAN_WORD = re.compile(r"\b(?:and|or)\b")
+
+
+def _beyond_libcst(text: str) -> str | None:
+    """Why libcst's parser must not see ``text``, valid Python, or None. CPython keeps a
+    chain of ``and``/``or`` flat, so it accepts any length; libcst nests one node per
+    operator, and its native parser crashes the process on some ten thousand of them. A
+    text with few such words needs no closer look: counting the substrings (an upper bound)
+    settles it for almost every file; a regular expression counts the words in the rest."""
+    if text.count("and") + text.count("or") <= MAX_DEPTH:
+        return None
+    if len(_BOOLEAN_WORD.findall(text)) <= MAX_DEPTH:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(text)
+    longest = max((len(n.values) for n in ast.walk(tree) if isinstance(n, ast.BoolOp)), default=0)
+    if longest > MAX_DEPTH:
+        return f"a chain of {longest} `and`/`or` operands, {DEEP}"
+    return None
 
 
 def unparsable(path: str, reason: str) -> str:

@@ -13,6 +13,11 @@ from typing import Any
 
 import libcst as cst
 
+# deepest nesting of nodes the engine accepts: the walk recurses one frame per level, and
+# libcst's code generation (positions, fixes) a few frames per level, all well inside the
+# interpreter's recursion limit (1,000 by default) at this depth
+from .engine import MAX_DEPTH
+
 Handler = Callable[[Any], None]
 
 # Fields holding only whitespace, comments or punctuation: never walked.
@@ -99,12 +104,6 @@ def iter_tree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 class TooDeep(Exception):
     """The tree nests deeper than the linter walks (see :data:`MAX_DEPTH`)."""
-
-
-#: deepest nesting of nodes the engine accepts: the walk recurses one frame per level, and
-#: libcst's code generation (positions, fixes) a few frames per level, all well inside the
-#: interpreter's recursion limit (1,000 by default) at this depth
-MAX_DEPTH = 200
 
 
 class Walker:

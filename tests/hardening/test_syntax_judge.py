@@ -154,6 +154,10 @@ CHAINS = {
     "sum": lambda n: "x = " + "+".join(["1"] * n),
     "attribute": lambda n: "x = a" + ".b" * n,
     "call": lambda n: "x = f" + "()" * n,
+    "strings": lambda n: "x = " + " ".join(["'a'"] * n),  # implicit concatenation
+    "and": lambda n: "x = " + " and ".join(["a"] * n),  # flat for CPython, nested in libcst
+    "or": lambda n: "x = (" + ")or(".join(["a"] * n) + ")",
+    "comparison": lambda n: "x = " + " < ".join(["a"] * n),
 }
 
 
