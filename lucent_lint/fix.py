@@ -12,7 +12,6 @@ rewritten.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import difflib
 import io
@@ -28,7 +27,15 @@ from . import positions
 from .analysis import analyze
 from .config import Settings
 from .discovery import discover_files, relative_paths, relative_to_root
-from .engine import UNUSED_NOQA, FileResult, build_index, check_source, decode, finalize
+from .engine import (
+    UNUSED_NOQA,
+    FileResult,
+    build_index,
+    check_source,
+    compile_problem,
+    decode,
+    finalize,
+)
 from .fixes._transform import apply, choose, parent_map
 from .fixes._verify import same_outside
 from .fixes.unused_noqa import remove_codes
@@ -353,11 +360,7 @@ def _comment_columns(text: str) -> dict[int, list[int]] | None:
 
 
 def _compiles(text: str, display: str) -> bool:
-    try:
-        compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return compile_problem(text, display) is None
 
 
 def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
