@@ -13,6 +13,15 @@ from lucent_lint.run import RunResult, check_results
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "from lucent_runtime import CryptoTradingServiceBase\n"
+#: a service whose bare ``except:`` swallows: LUC601 and LUC604 on line 5 of it
+SWALLOWING = (
+    "class TradingService(CryptoTradingServiceBase):\n"
+    "    async def quote(self, pair):\n"
+    "        try:\n"
+    "            return await self.fetch(pair)\n"
+    "        except:\n"
+    "            pass\n"
+)
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -23,6 +32,17 @@ def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Completed
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def run_flake8(cwd: Path, *paths: str) -> subprocess.CompletedProcess:
+    """``flake8 --select LUC PATHS`` in ``cwd``: the plugin as an editor runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "LUC", *paths],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -5,7 +5,6 @@ flake8 plugin reports the same message as a finding instead of crashing."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from click.testing import CliRunner
 
 from lucent_lint.cli import main
 
-from .helpers import HEADER, run_cli
+from .helpers import HEADER, run_cli, run_flake8
 
 GOOD = HEADER + "X = 1\n"
 
@@ -105,13 +104,7 @@ def test_unsafe_fixes_true_is_still_accepted(tmp_path: Path) -> None:
 )
 def test_flake8_plugin_reports_the_configuration_error(tmp_path: Path, pyproject: str) -> None:
     project(tmp_path, pyproject)
-    proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "LUC", "svc.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_flake8(tmp_path, "svc.py")
     assert "Traceback" not in proc.stderr, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("svc.py:1:1: LUC000 "), proc.stdout

@@ -12,16 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import HEADER, run_cli
-
-SWALLOWING = (
-    "class TradingService(CryptoTradingServiceBase):\n"
-    "    async def quote(self, pair):\n"
-    "        try:\n"
-    "            return await self.fetch(pair)\n"
-    "        except:\n"
-    "            pass\n"
-)
+from .helpers import HEADER, SWALLOWING, run_cli
 
 
 def big_service(size: int) -> str:

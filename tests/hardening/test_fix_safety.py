@@ -17,16 +17,16 @@ from lucent_lint.fixes._verify import same_outside
 from lucent_lint.rule import Fix
 
 from ..fix.helpers import codes, fix_text, fixed
+from ..fix.test_error_handling_fixes import service
 
-HEAD = "from lucent_runtime import CryptoTradingServiceBase\n\n\n"
-
-
-def service(body: str) -> str:
-    return (
-        HEAD
-        + "class TradingService(CryptoTradingServiceBase):\n"
-        + textwrap.indent(textwrap.dedent(body), "    ")
-    )
+#: a handler LUC604's fix changes, in a service
+BARE = """\
+async def run(self):
+    try:
+        await self.go()
+    except:
+        pass
+"""
 
 
 def tree(text: str) -> str:
@@ -154,18 +154,7 @@ def test_build_line_gets_no_copied_comment(chain: str, expected: str) -> None:
 def test_backslash_only_line_never_moves_a_statement() -> None:
     # libcst drops the whitespace-only line ending in a backslash; regenerated, `z = 2`
     # would move into the `if` block
-    source = (
-        service(
-            """\
-        async def run(self):
-            try:
-                await self.go()
-            except:
-                pass
-        """
-        )
-        + "if True:\n    y = 1\n\\\nz = 2\n"
-    )
+    source = service(BARE) + "if True:\n    y = 1\n\\\nz = 2\n"
     run = fix_text(source)
     assert tree(run.files[0].fixed) == tree(source)
     regenerated = cst.parse_module(source).code
@@ -174,18 +163,7 @@ def test_backslash_only_line_never_moves_a_statement() -> None:
 
 
 def test_backslash_line_that_libcst_keeps_is_fixed_safely() -> None:
-    source = (
-        service(
-            """\
-            async def run(self):
-                try:
-                    await self.go()
-                except:
-                    pass
-            """
-        )
-        + "x = 1\n\\\n\ny = 2\n"
-    )
+    source = service(BARE) + "x = 1\n\\\n\ny = 2\n"
     result = fixed(source)
     assert "except Exception:" in result
     assert tree(result) == tree(source.replace("except:", "except Exception:"))
@@ -209,15 +187,7 @@ def test_a_fix_that_changes_code_outside_its_site_is_not_applied(
     real = fixes.fixer_for
     broken = Fixer("LUC604", "safe", "Catch Exception", sloppy)
     monkeypatch.setattr(fixes, "fixer_for", lambda code: broken if code == "LUC604" else real(code))
-    source = service(
-        """\
-        async def run(self):
-            try:
-                await self.go()
-            except:
-                pass
-        """
-    )
+    source = service(BARE)
     run = fix_text(source)
     assert run.files[0].fixed == source
     assert run.fixed == 0

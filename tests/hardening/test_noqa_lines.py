@@ -4,8 +4,6 @@ line, under ``--fix`` and in the flake8 plugin."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from lucent_lint.suppress import parse_noqa, source_lines
 
 from ..fix.helpers import fix_text
-from .helpers import HEADER, found, run_cli
+from .helpers import HEADER, found, run_cli, run_flake8
 
 BODY = (
     "class TradingService(CryptoTradingServiceBase):\n"
@@ -63,13 +61,7 @@ def test_cli_reports_the_tokenizer_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(EARLIER))
 def test_flake8_plugin_counts_the_same_lines(name: str, tmp_path: Path) -> None:
     (tmp_path / "svc.py").write_text(EARLIER[name] + UNUSED, encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "LUC", "svc.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_flake8(tmp_path, "svc.py")
     lines = proc.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("svc.py:7:18: LUC002 "), proc.stdout
     assert "LUC301" in lines[0]

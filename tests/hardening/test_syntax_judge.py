@@ -5,23 +5,13 @@ warning; no input crashes the process or stalls it."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from .helpers import HEADER, found, lint, run_cli
-
-SWALLOWING = (
-    "class TradingService(CryptoTradingServiceBase):\n"
-    "    async def quote(self, pair):\n"
-    "        try:\n"
-    "            return await self.fetch(pair)\n"
-    "        except:\n"
-    "            pass\n"
-)
+from .helpers import HEADER, SWALLOWING, found, lint, run_cli, run_flake8
 
 
 def compiles(source: str) -> bool:
@@ -138,13 +128,7 @@ def test_a_file_libcst_cannot_parse_is_skipped_with_one_warning(tmp_path: Path) 
 
 def test_flake8_plugin_reports_what_parses_but_does_not_compile(tmp_path: Path) -> None:
     (tmp_path / "svc.py").write_text(HEADER + "return 1\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select", "LUC", "svc.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_flake8(tmp_path, "svc.py")
     assert proc.stdout.startswith("svc.py:2:1: LUC001 syntax error: 'return' outside function")
 
 
