@@ -6,9 +6,7 @@ may contain service code.
 
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,12 +18,12 @@ from . import positions
 from .api import not_a_service_by_itself
 from .config import Settings
 from .context import FileContext, dotted_name
-from .engine import Deferred, FileResult, _syntax_finding
+from .engine import DEEP, Deferred, FileResult, unparsable
 from .project import NOT_A_SERVICE, ORM_BASE, ORM_BASE_FACTORIES
 from .registry import GLOBAL_RULES, Selection
 from .rule import Finding, Report, Rule
-from .suppress import parse_noqa
-from .walk import Walker
+from .suppress import parse_noqa, source_lines
+from .walk import TooDeep, Walker
 
 try:  # libcst validates every node it builds, though its parser only builds valid ones
     from libcst._nodes.base import CSTNode as _CSTNode
@@ -33,6 +31,10 @@ try:  # libcst validates every node it builds, though its parser only builds val
     _VALIDATE = _CSTNode.__dict__["__post_init__"]
 except (ImportError, KeyError):  # pragma: no cover - another libcst layout: validate
     _CSTNode = None
+
+
+#: a line holding only whitespace and a continuation backslash, which libcst drops
+_BACKSLASH_LINE = re.compile(r"^[ \t\f]*\\\r?\n", re.M)
 
 
 def _no_validation(self: cst.CSTNode) -> None:
@@ -52,29 +54,22 @@ def parse_module(text: str) -> cst.Module:
         _CSTNode.__post_init__ = _VALIDATE
 
 
-def parse(text: str, path: str) -> tuple[cst.Module | None, Finding | None]:
+def parse(text: str, path: str) -> tuple[cst.Module | None, str | None]:
+    """The libcst tree of ``text``, which CPython has already compiled (see
+    :func:`lucent_lint.engine.compile_problem`), or why libcst cannot represent it: the file
+    is then skipped with that warning, not reported as a syntax error."""
     try:
-        return parse_module(text), None
+        module = parse_module(text)
     except cst.ParserSyntaxError as exc:
-        # libcst's native parser often places the error a line or two late; CPython's
-        # compiler (asked only now, on failure) knows the line and column users expect
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                compile(text, path, "exec", ast.PyCF_ONLY_AST)
-        except SyntaxError as cpython:
-            if cpython.lineno:
-                return None, _syntax_finding(
-                    path, f"syntax error: {cpython.msg}", cpython.lineno, cpython.offset or 1
-                )
-        except (RecursionError, MemoryError, ValueError):
-            pass
-        message = " ".join(str(exc.message).split())
-        return None, _syntax_finding(
-            path, f"syntax error: {message}", exc.raw_line, exc.raw_column + 1
-        )
+        where = f"line {exc.raw_line}, column {exc.raw_column + 1}"
+        return None, unparsable(path, f"libcst's parser rejects valid Python at {where}")
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-        return None, _syntax_finding(path, f"cannot parse: {type(exc).__name__}: {exc}", 1, 1)
+        return None, unparsable(path, f"libcst's parser failed: {type(exc).__name__}")
+    if _BACKSLASH_LINE.search(text) is not None and module.code != text:
+        return None, unparsable(
+            path, "libcst cannot represent a whitespace-only line ending in a backslash"
+        )
+    return module, None
 
 
 # -- the walk ----------------------------------------------------------------------------------
@@ -168,7 +163,7 @@ def analyze(
     settings: Settings,
     rules: Sequence[type[Rule]],
     module: cst.Module | None = None,
-) -> tuple[Analysis | None, Finding | None]:
+) -> tuple[Analysis | None, str | None]:
     """Parse ``text`` (unless ``module`` is given) and walk it once with ``rules``."""
     if module is None:
         module, error = parse(text, path)
@@ -259,24 +254,27 @@ def walk_into(
     result.noqa = parse_noqa(text)
     try:
         analysis, problem = analyze(text, path, module_name, is_package, settings, selection.rules)
+    except (TooDeep, RecursionError) as exc:  # a deep chain of a kind the walk keeps flat
+        result.warning = unparsable(path, str(exc) if isinstance(exc, TooDeep) else DEEP)
+        return
     except Exception as exc:  # a rule must never take the run down
         result.error = f"{path}: internal error: {type(exc).__name__}: {exc}"
         return
     if analysis is None:
-        result.findings.append(problem)  # type: ignore[arg-type]
+        result.warning = problem
         return
     result.classes = analysis.ctx.classes
     reports = analysis.reports
     if not reports and not result.noqa:
         return
-    source_lines = text.splitlines()
+    lines_of = source_lines(text)
     for line in result.noqa:
-        result.lines[line] = source_lines[line - 1]
+        result.lines[line] = lines_of[line - 1]
     spans = _span(analysis.module, text, reports)
     for report in reports:
         line, column, end_line, end_column = spans[id(report.node)]
-        if 0 < line <= len(source_lines):
-            result.lines[line] = source_lines[line - 1]
+        if 0 < line <= len(lines_of):
+            result.lines[line] = lines_of[line - 1]
         if report.deferred is not None:
             result.deferred.append(
                 Deferred(

@@ -114,6 +114,7 @@ def check(
     from .repo_index import outside_index
     from .run import run_check, run_stdin
 
+    _check_output(output)
     use_stdin = paths == (Path("-"),)
     fixing = None
     targets = [Path(".")] if not paths else [] if use_stdin else list(paths)
@@ -195,6 +196,8 @@ def check(
         applied = baseline.apply(run, accepted, root, run.checked)
         if applied.stale:
             click.echo(baseline.stale_report(applied.stale, baseline_file), err=True)
+    for warning in run.warnings:
+        click.echo(f"lucent-lint: warning: {warning}", err=True)
     for error in run.errors:
         click.echo(f"lucent-lint: error: {error}", err=True)
     if fixing is not None and diff:
@@ -206,12 +209,12 @@ def check(
             _write(run, output_format, sys.stderr, False, statistics, root)
             sys.exit(_exit_code(run, exit_zero))
 
-    stream_cm = (
-        open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
-        if output is not None
-        else nullcontext(sys.stdout)
-    )
     try:
+        stream_cm = (
+            open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
+            if output is not None
+            else nullcontext(sys.stdout)
+        )
         with stream_cm as stream:
             _write(run, output_format, stream, output is None, statistics, root)
     except BrokenPipeError:  # `lucent-lint check | head`
@@ -220,6 +223,16 @@ def check(
     except OSError as exc:
         _fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}")
     sys.exit(_exit_code(run, exit_zero))
+
+
+def _check_output(output: Path | None) -> None:
+    """``--output`` must name a file in an existing folder: said before the run, not after."""
+    if output is None:
+        return
+    if output.is_dir():
+        _fail(f"--output {output}: is a directory, expected a file to write the report to")
+    if not output.parent.is_dir():
+        _fail(f"--output {output}: folder {output.parent} does not exist")
 
 
 def _exit_code(run: RunResult, exit_zero: bool) -> int:

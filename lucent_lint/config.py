@@ -13,7 +13,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 CODE_RE = re.compile(r"LUC\d{0,3}\Z")
 
@@ -36,6 +44,11 @@ DEFAULT_EXCLUDE = (
     ".pytest_cache",
     ".ruff_cache",
 )
+
+
+#: 1 MB, about 25,000 lines: libcst's tree of a file takes some 600 times its size in
+#: memory, so a file this large is checked in under 10 s and about 600 MB
+DEFAULT_MAX_FILE_SIZE = 1_000_000
 
 
 class ConfigError(Exception):
@@ -73,7 +86,9 @@ class Settings(BaseModel):
     handler_name_pattern: str = Field(default="^(handle|on)_", alias="handler-name-pattern")
     extra_past_tense: tuple[str, ...] = Field(default=(), alias="extra-past-tense")
     #: offer and apply fixes that may change behaviour (``--unsafe-fixes``)
-    unsafe_fixes: bool = Field(default=False, alias="unsafe-fixes")
+    unsafe_fixes: StrictBool = Field(default=False, alias="unsafe-fixes")
+    #: files larger than this many bytes are skipped with a warning (0: no limit)
+    max_file_size: StrictInt = Field(default=DEFAULT_MAX_FILE_SIZE, alias="max-file-size", ge=0)
     internal_host_patterns: tuple[str, ...] = Field(
         default=(
             r"\.internal\b",
@@ -157,27 +172,54 @@ def settings_from_mapping(raw: dict[str, Any], source: str = "configuration") ->
         raise ConfigError(_format_validation_error(exc, source)) from None
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's content, or a ConfigError naming the file and what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a TOML configuration file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _tool_table(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, got {_toml_type(tool)}")
+    return tool
+
+
+def _toml_type(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+    names.update({list: "an array", dict: "a table"})
+    return names.get(type(value), type(value).__name__)
+
+
 def load_file(path: Path) -> tuple[Settings, Path]:
     """Read ``[tool.lucent-lint]`` from a pyproject.toml (or a lucent-lint.toml whose top
     level is the table itself). Returns the settings and the project root."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(path)
     if path.name == "pyproject.toml" or "tool" in data:
-        table = data.get("tool", {}).get("lucent-lint", {})
+        table = _tool_table(data, path).get("lucent-lint", {})
     else:
         table = data
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.lucent-lint] must be a table")
+        raise ConfigError(f"{path}: [tool.lucent-lint] must be a table, got {_toml_type(table)}")
     return settings_from_mapping(table, str(path)), path.parent
 
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has ``[tool.lucent-lint]``,
-    else the nearest pyproject.toml at all."""
+    else the nearest pyproject.toml at all. One that cannot be read or parsed is returned
+    as it is, so that :func:`load_file` reports what is wrong with it."""
     start = start.resolve()
     if start.is_file():
         start = start.parent
@@ -187,9 +229,9 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             first = first or candidate
             try:
-                if "lucent-lint" in tomllib.loads(candidate.read_text("utf-8")).get("tool", {}):
+                if "lucent-lint" in _tool_table(_read_toml(candidate), candidate):
                     return candidate
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            except ConfigError:
                 return candidate
     return first
 

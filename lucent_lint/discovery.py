@@ -3,6 +3,7 @@ git-ignored ones. A file named explicitly on the command line is always checked.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -48,6 +49,23 @@ class _Excluder:
             return True
         part = self._part
         return part is not None and any(part(item) for item in relative.split("/"))
+
+
+def _link_problem(link: str) -> str | None:
+    """Why the symbolic link ``link`` cannot be followed (a loop, a missing target), or
+    None when it can."""
+    try:
+        os.stat(link)
+    except OSError as exc:
+        shown = _relative(link, os.getcwd())
+        if exc.errno == errno.ELOOP:
+            return f"{shown}: symbolic link loop"
+        try:
+            target = os.readlink(link)
+        except OSError:  # pragma: no cover - replaced between the two calls
+            target = "?"
+        return f"{shown}: broken symbolic link (to {target})"
+    return None
 
 
 def _git_visible(directory: Path) -> set[str] | None:
@@ -97,7 +115,9 @@ def relative_paths(files: Iterable[Path], base: Path) -> list[str]:
     return [_relative(str(file), base_str) for file in files]
 
 
-def _from_git(visible: set[str], top: str, root_str: str, excluded: _Excluder) -> Iterator[Path]:
+def _from_git(
+    visible: set[str], top: str, root_str: str, excluded: _Excluder, warnings: list[str]
+) -> Iterator[Path]:
     """The Python files among git's listing that a walk of ``top`` would keep: present in
     the work tree, not below an excluded directory, not excluded themselves. Walking every
     directory (a django checkout has thousands) is what this saves."""
@@ -125,6 +145,10 @@ def _from_git(visible: set[str], top: str, root_str: str, excluded: _Excluder) -
         if stat.S_ISDIR(mode):
             continue
         if stat.S_ISLNK(mode):
+            problem = _link_problem(file)
+            if problem is not None:
+                warnings.append(f"{problem}, skipped")
+                continue
             if os.path.isdir(file):
                 continue
             file = os.path.realpath(file)
@@ -132,21 +156,28 @@ def _from_git(visible: set[str], top: str, root_str: str, excluded: _Excluder) -
             yield Path(file)
 
 
-def discover_files(paths: Iterable[Path], settings: Settings, root: Path) -> list[Path]:
-    """Sorted, de-duplicated Python files to check."""
+def discover_files(
+    paths: Iterable[Path], settings: Settings, root: Path, warnings: list[str] | None = None
+) -> list[Path]:
+    """Sorted, de-duplicated Python files to check. A symbolic link in a tree that cannot
+    be followed (broken, or a loop) is skipped with a warning added to ``warnings``; one
+    given on the command line is an error."""
+    if warnings is None:
+        warnings = []
     excluded = _Excluder((*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude))
     root_str = str(root)
     found: dict[Path, None] = {}
     for given in paths:
         if not given.exists():
-            raise MissingPathError(f"{given}: no such file or directory")
+            problem = _link_problem(str(given)) if given.is_symlink() else None
+            raise MissingPathError(problem or f"{given}: no such file or directory")
         if given.is_file():
             found[given.resolve()] = None
             continue
         visible = _git_visible(given)
         top = os.path.realpath(given)
         if visible is not None:
-            found.update(dict.fromkeys(_from_git(visible, top, root_str, excluded)))
+            found.update(dict.fromkeys(_from_git(visible, top, root_str, excluded, warnings)))
             continue
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(
@@ -161,6 +192,10 @@ def discover_files(paths: Iterable[Path], settings: Settings, root: Path) -> lis
                 if visible is not None and file not in visible:
                     continue
                 if os.path.islink(file):
+                    problem = _link_problem(file)
+                    if problem is not None:
+                        warnings.append(f"{problem}, skipped")
+                        continue
                     file = os.path.realpath(file)
                 if excluded(_relative(file, root_str)):
                     continue

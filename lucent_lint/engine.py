@@ -8,8 +8,11 @@ which runs once the repository index is complete, followed by suppression and se
 
 from __future__ import annotations
 
+import ast
 import codecs
 import re
+import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,10 +23,12 @@ from .config import Settings
 from .project import ProjectIndex, module_name_for, scan_classes, source_root_aliases
 from .registry import CATALOGUE, RULES, Selection
 from .rule import Finding
-from .suppress import NoqaMap, apply_noqa, noqa_span
+from .suppress import NoqaMap, apply_noqa, noqa_span, source_lines
 
 SYNTAX_ERROR = "LUC001"
 UNUSED_NOQA = "LUC002"
+#: deepest nesting of libcst nodes the engine follows (see :class:`lucent_lint.walk.Walker`)
+MAX_DEPTH = 200
 
 _CLASS_NAMES = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.M)
 
@@ -56,6 +61,8 @@ class FileResult:
     parsed: bool = False
     #: an internal problem (a rule crashed); the run reports it and exits 2
     error: str | None = None
+    #: why the file was skipped unchecked (too large, beyond libcst); reported, not failing
+    warning: str | None = None
 
 
 # -- scope pre-filter ------------------------------------------------------------------------
@@ -132,6 +139,72 @@ def decode(data: bytes, path: str) -> tuple[str | None, Finding | None]:
     return text, None
 
 
+def compile_problem(text: str, path: str) -> Finding | None:
+    """LUC001 when CPython refuses to compile ``text``, else None: CPython is the judge of
+    what is Python, so libcst never sees a file it rejects and never turns a file it accepts
+    into LUC001. Bytecode compilation also catches what parsing alone lets through
+    (``return`` or ``await`` outside a function, ``nonlocal`` at module level)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning and the like are not errors
+            compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        message = f"syntax error: {exc.msg}{_needs_newer_python(text, exc)}"
+        finding = _syntax_finding(path, message, exc.lineno or 1, exc.offset or 1)
+        return finding
+    except (RecursionError, MemoryError) as exc:
+        what = "too deeply nested" if isinstance(exc, RecursionError) else "too complex"
+        return _syntax_finding(path, f"syntax error: {what} for CPython to compile", 1, 1)
+    except ValueError as exc:  # pragma: no cover - null bytes are caught by decode()
+        return _syntax_finding(path, f"syntax error: {exc}", 1, 1)
+    return None
+
+
+#: syntax of newer Pythons, recognised on the line CPython refused: (pattern, version, what)
+_NEWER_SYNTAX = (
+    (re.compile(r"^[ \t]*type[ \t]+\w+[ \t]*(\[.*\])?[ \t]*="), (3, 12), "type statements"),
+    (
+        re.compile(r"^[ \t]*(async[ \t]+)?def[ \t]+\w+[ \t]*\["),
+        (3, 12),
+        "type parameter lists",
+    ),
+    (re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\["), (3, 12), "type parameter lists"),
+)
+
+
+def _needs_newer_python(text: str, exc: SyntaxError) -> str:
+    """`` (... need Python 3.12; ...)`` when the refused line uses syntax that a newer
+    Python than the one running the linter accepts, else the empty string."""
+    running = sys.version_info[:2]
+    line = exc.text
+    if line is None and exc.lineno:
+        lines = source_lines(text)
+        line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
+    for pattern, version, what in _NEWER_SYNTAX:
+        if running < version and pattern.match(line or ""):
+            return (
+                f" ({what} need Python {version[0]}.{version[1]};"
+                f" the linter runs on Python {running[0]}.{running[1]})"
+            )
+    if running < (3, 12) and "f-string" in exc.msg:
+        return (
+            " (f-strings that reuse their quotes, hold backslashes or span lines need"
+            f" Python 3.12; the linter runs on Python {running[0]}.{running[1]})"
+        )
+    return ""
+
+
+def oversized(data: bytes, path: str, settings: Settings) -> FileResult | None:
+    """A skipped result with its warning when ``data`` is over ``max-file-size``."""
+    limit = settings.max_file_size
+    if not limit or len(data) <= limit:
+        return None
+    return FileResult(
+        path=path,
+        warning=f"{path}: skipped: {len(data):,} bytes is over max-file-size ({limit:,} bytes)",
+    )
+
+
 def check_source(
     data: bytes,
     path: str,
@@ -145,6 +218,9 @@ def check_source(
     """Check one file's bytes. The result still holds deferred findings and the noqa map:
     :func:`finalize` completes it. ``walk``: parse and walk even a file the text test
     finds no service code in (its class reaches a runtime base through the index)."""
+    skipped = oversized(data, path, settings)
+    if skipped is not None:
+        return skipped
     result = FileResult(path=path)
     text, problem = decode(data, path)
     if text is None:
@@ -153,11 +229,51 @@ def check_source(
     if not walk and not may_contain_service_code(text, settings):
         result.classes = scan_classes(text, module_name, is_package)
     else:
+        problem = compile_problem(text, path)
+        if problem is not None:
+            result.findings.append(problem)
+            return result
+        limit = _beyond_libcst(text)
+        if limit is not None:
+            return FileResult(path=path, warning=unparsable(path, limit))
         from .analysis import walk_into  # libcst and the rules load only when needed
 
-        walk_into(result, text, module_name, is_package, settings, selection)
+        try:
+            walk_into(result, text, module_name, is_package, settings, selection)
+        except RecursionError:  # libcst's code generation (positions) on a deep expression
+            return FileResult(path=path, warning=unparsable(path, DEEP))
+        if result.warning is not None:  # skipped: neither findings nor unused noqa from it
+            result.noqa = {}
     result.classes = source_root_aliases(result.classes, path, module_name, settings)
     return result
+
+
+DEEP = "nested too deeply for it to follow"
+_BOOLEAN_WORD = re.compile(r"\b(?:and|or)\b")
+
+
+def _beyond_libcst(text: str) -> str | None:
+    """Why libcst's parser must not see ``text``, valid Python, or None. CPython keeps a
+    chain of ``and``/``or`` flat, so it accepts any length; libcst nests one node per
+    operator, and its native parser crashes the process on some ten thousand of them. A
+    text with few such words needs no closer look: counting the substrings (an upper bound)
+    settles it for almost every file; a regular expression counts the words in the rest."""
+    if text.count("and") + text.count("or") <= MAX_DEPTH:
+        return None
+    if len(_BOOLEAN_WORD.findall(text)) <= MAX_DEPTH:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(text)
+    longest = max((len(n.values) for n in ast.walk(tree) if isinstance(n, ast.BoolOp)), default=0)
+    if longest > MAX_DEPTH:
+        return f"a chain of {longest} `and`/`or` operands, {DEEP}"
+    return None
+
+
+def unparsable(path: str, reason: str) -> str:
+    """The warning for a file CPython compiles but the linter cannot check."""
+    return f"{path}: skipped: valid Python that libcst, the linter's parser, cannot check: {reason}"
 
 
 def check_file(path: Path, display: str, settings: Settings, selection: Selection) -> FileResult:

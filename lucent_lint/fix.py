@@ -12,7 +12,6 @@ rewritten.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import difflib
 import io
@@ -28,14 +27,23 @@ from . import positions
 from .analysis import analyze
 from .config import Settings
 from .discovery import discover_files, relative_paths, relative_to_root
-from .engine import UNUSED_NOQA, FileResult, build_index, check_source, decode, finalize
+from .engine import (
+    UNUSED_NOQA,
+    FileResult,
+    build_index,
+    check_source,
+    compile_problem,
+    decode,
+    finalize,
+)
 from .fixes._transform import apply, choose, parent_map
+from .fixes._verify import same_outside
 from .fixes.unused_noqa import remove_codes
 from .project import ProjectIndex, module_name_for
 from .registry import Selection
 from .rule import Fix, Report
 from .run import RunResult, check_results, per_file_ignored, stdin_module
-from .suppress import apply_noqa, parse_noqa, suppresses
+from .suppress import apply_noqa, parse_noqa, source_lines, suppresses
 
 MAX_ROUNDS = 10
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -52,6 +60,8 @@ class FixedFile:
     path: Path | None = None
     encoding: str = "utf-8"
     error: str | None = None
+    #: findings whose fix failed the check before writing (see :mod:`.fixes._verify`)
+    not_applied: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -66,8 +76,8 @@ class FixedFile:
         if not self.changed:
             return ""
         lines = difflib.unified_diff(
-            self.original.splitlines(keepends=True),
-            self.fixed.splitlines(keepends=True),
+            source_lines(self.original, keepends=True),
+            source_lines(self.fixed, keepends=True),
             fromfile=f"a/{self.display}",
             tofile=f"b/{self.display}",
         )
@@ -118,6 +128,8 @@ class FileFixer:
         self.selection = selection
         self.index = index
         self.unsafe = settings.unsafe_fixes
+        #: (code, scope, node text) of fixes that failed the check, not offered again
+        self.rejected: set[tuple[str, str, str]] = set()
 
     def fix(
         self,
@@ -135,20 +147,30 @@ class FileFixer:
         compiled = _compiles(text, display)
         done: set[tuple[str, str]] = set()
         current = text
+        self.rejected = set()
         try:
             module = cst.parse_module(text)
             for _ in range(MAX_ROUNDS):
-                step = self._round(module, display, module_name, is_package, ignored, done)
+                rejected = len(self.rejected)
+                step = self._round(
+                    module, current, display, module_name, is_package, ignored, done, out
+                )
                 if step is None:
                     break
                 fixed, count = step
-                if fixed == current:
+                if not count and len(self.rejected) > rejected:
+                    continue  # the others may still apply without the rejected ones
+                if fixed == current or not count:
                     break
                 module = cst.parse_module(fixed)  # raises when a fix broke the code
                 current, out.count = fixed, out.count + count
+            before_noqa = current
             current, count = self._noqa(
                 current, encoding, display, module_name, is_package, ignored
             )
+            if count and not same_outside(before_noqa, current, ()):
+                current, count = before_noqa, 0
+                out.not_applied.append(f"{display}: {UNUSED_NOQA} not fixed: {_CHANGED}")
             out.count += count
             if compiled and not _compiles(current, display):
                 raise SyntaxError("the fixed code does not compile")
@@ -165,12 +187,16 @@ class FileFixer:
     def _round(
         self,
         module: cst.Module,
+        text: str,
         display: str,
         module_name: str,
         is_package: bool,
         ignored: frozenset[str],
         done: set[tuple[str, str]],
+        out: FixedFile,
     ) -> tuple[str, int] | None:
+        """One round on ``module`` (the tree of ``text``): the fixed text and how many fixes
+        it applied, each checked to leave the program unchanged outside its sites."""
         code = module.code
         analysis, _ = analyze(
             code, display, module_name, is_package, self.settings, self.selection.rules, module
@@ -178,22 +204,47 @@ class FileFixer:
         if analysis is None:
             return None
         candidates = [r for r in analysis.reports if self._wanted(r, ignored, done)]
+        if self.rejected:
+            candidates = [r for r in candidates if _key(r, module) not in self.rejected]
         if not candidates:
             return None
         noqa = parse_noqa(code)
+        spans = positions.spans(analysis.module, _sites(candidates))
         if noqa:
-            spans = positions.spans(analysis.module, (r.node for r in candidates))
             candidates = [r for r in candidates if not _suppressed(r, spans, noqa)]
         fixes: list[Fix] = [r.fix for r in candidates]  # type: ignore[misc]
-        chosen = choose(fixes, parent_map(analysis.module)) if fixes else []
+        parents = parent_map(analysis.module)
+        chosen = choose(fixes, parents) if fixes else []
         if not chosen:
             return None
+        fixed = apply(analysis.module, chosen, parents).code
+        if not _verified(text, fixed, chosen, spans):
+            accepted = []
+            for report in candidates:
+                fix = report.fix
+                if not any(fix is c for c in chosen):
+                    continue
+                alone = apply(analysis.module, [fix], parents).code  # type: ignore[list-item]
+                if _verified(text, alone, [fix], spans):  # type: ignore[list-item]
+                    accepted.append(fix)
+                    continue
+                self.rejected.add(_key(report, module))
+                line, column = spans[id(report.node)][:2]
+                out.not_applied.append(
+                    f"{display}:{line}:{column + 1}: {report.rule.code} not fixed: {_CHANGED}"
+                )
+            chosen = accepted
+            fixed = apply(analysis.module, chosen, parents).code if chosen else text
+            if chosen and not _verified(text, fixed, chosen, spans):
+                chosen = chosen[:1]
+                fixed = apply(analysis.module, chosen, parents).code
+            if not chosen:
+                return text, 0
         chosen_ids = {id(fix) for fix in chosen}
         for report in candidates:
             if report.deferred is not None and id(report.fix) in chosen_ids:
                 done.add((report.rule.code, report.scope))
-        module = apply(analysis.module, chosen, parent_map(analysis.module))
-        return module.code, len(chosen)
+        return fixed, len(chosen)
 
     def _wanted(self, report: Report, ignored: frozenset[str], done: set[tuple[str, str]]) -> bool:
         fix, code = report.fix, report.rule.code
@@ -237,7 +288,7 @@ class FileFixer:
         comments = _comment_columns(text)
         if comments is None:
             return text, 0
-        lines = text.splitlines(keepends=True)
+        lines = source_lines(text, keepends=True)
         count = 0
         for number in sorted(lines_to_fix):
             codes = result.noqa.get(number) or ()
@@ -259,6 +310,32 @@ class FileFixer:
         return "".join(lines), count
 
 
+_CHANGED = "the fixed code would differ from the original outside the fixed site"
+
+
+def _sites(reports: Sequence[Report]) -> list[cst.CSTNode]:
+    """The reported nodes and every node a fix replaces."""
+    nodes: list[cst.CSTNode] = []
+    for report in reports:
+        nodes.append(report.node)
+        if report.fix is not None:
+            nodes.extend(report.fix.replacements)
+    return nodes
+
+
+def _key(report: Report, module: cst.Module) -> tuple[str, str, str]:
+    return (report.rule.code, report.scope, module.code_for_node(report.node))
+
+
+def _verified(
+    before: str, after: str, fixes: Sequence[Fix], spans: dict[int, positions.Span]
+) -> bool:
+    """Does ``after`` keep ``before``'s program outside the sites of ``fixes``?"""
+    sites = [spans[id(node)] for fix in fixes for node in fix.replacements if id(node) in spans]
+    sources = [line.split()[1] for fix in fixes for line in fix.imports]
+    return same_outside(before, after, sites, sources)
+
+
 def _suppressed(
     report: Report, spans: dict[int, positions.Span], noqa: dict[int, tuple[str, ...] | None]
 ) -> bool:
@@ -270,7 +347,7 @@ def _suppressed(
 def _comment_columns(text: str) -> dict[int, list[int]] | None:
     """Line -> start columns of its comment tokens; None when the tokenizer's line
     numbers would not match the engine's."""
-    if len(text.splitlines()) != len(io.StringIO(text).readlines()):
+    if len(source_lines(text)) != len(io.StringIO(text).readlines()):
         return None
     out: dict[int, list[int]] = {}
     try:
@@ -283,11 +360,7 @@ def _comment_columns(text: str) -> dict[int, list[int]] | None:
 
 
 def _compiles(text: str, display: str) -> bool:
-    try:
-        compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return compile_problem(text, display) is None
 
 
 def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
@@ -309,7 +382,8 @@ def fix_paths(
     """Fix every file under ``paths`` that has fixable findings; with ``write`` the files
     are rewritten and the run holds what remains, else (``--diff``) nothing is written and
     the run holds the findings as they are."""
-    files = discover_files(paths, settings, root)
+    skipped: list[str] = []
+    files = discover_files(paths, settings, root, skipped)
     displays = relative_paths(files, Path.cwd())
     relatives = relative_paths(files, root)
     results: list[FileResult] = []
@@ -326,6 +400,7 @@ def fix_paths(
         results.append(check_source(data, display, module_name, is_package, settings, selection))
         raw.append(data)
     before = check_results(results, relatives, settings, selection, index_results)
+    before.warnings[:0] = skipped
     fixable = {f.path for f in before.findings if f.fixable}
     fixer = FileFixer(settings, selection, build_index([*results, *index_results], settings))
     out = FixRun(before)
@@ -338,6 +413,7 @@ def fix_paths(
         fixed = fixer.fix(data, display, module_name, is_package, ignored)
         fixed.path = path
         out.files.append(fixed)
+        before.warnings.extend(fixed.not_applied)
         if fixed.error:
             before.errors.append(fixed.error)
         if not (write and fixed.changed):
@@ -354,6 +430,10 @@ def fix_paths(
         errors = before.errors
         out.run = check_results(results, relatives, settings, selection, index_results)
         out.run.errors = [*errors, *(e for e in out.run.errors if e not in errors)]
+        out.run.warnings = [
+            *before.warnings,
+            *(w for w in out.run.warnings if w not in before.warnings),
+        ]
         out.run.fixed = out.fixed
     return out
 
@@ -379,6 +459,7 @@ def fix_stdin(
     fixer = FileFixer(settings, selection, build_index([result, *index_results], settings))
     ignored = _expand(per_file_ignored(relative, settings), selection)
     fixed = fixer.fix(data, filename, module_name, is_package, ignored)
+    before.warnings.extend(fixed.not_applied)
     if not fixed.changed:
         if fixed.error:
             before.errors.append(fixed.error)
@@ -387,5 +468,6 @@ def fix_stdin(
     result = check_source(new, filename, module_name, is_package, settings, selection)
     after = check_results([result], [relative], settings, selection, index_results)
     after.errors = [*before.errors, *after.errors]
+    after.warnings = [*before.warnings, *after.warnings]
     after.fixed = fixed.count
     return FixRun(after, [fixed])

@@ -8,9 +8,12 @@ keeps on disk under ``.lucent_lint_cache/``, so an editor linting on every keyst
 re-reads only files that changed.
 
 Differences that come from flake8 itself: a file that does not parse never reaches a
-plugin (flake8 reports its own ``E999`` instead of LUC001), and flake8's own ``exclude``
-and ``per-file-ignores`` apply on top of lucent-lint's. A configuration error is reported
-as one ``LUC000`` finding on line 1 rather than stopping flake8.
+plugin (flake8 reports its own ``E999`` instead of LUC001; one that parses but does not
+compile, such as ``return`` outside a function, does get LUC001), flake8 applies its own
+``# noqa`` handling to every code, and flake8's own ``exclude`` and ``per-file-ignores``
+apply on top of lucent-lint's. A configuration error (one the command line would stop on
+with exit code 2) is reported as one ``LUC000`` finding on line 1 with the same message,
+rather than stopping flake8 with a traceback.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .engine import FileResult, check_source, decode, may_contain_service_code
+from .engine import FileResult, check_source, decode, may_contain_service_code, oversized
 from .project import scan_classes, source_root_aliases
 
 if TYPE_CHECKING:
@@ -135,6 +135,11 @@ def check_files(
             results[index] = result
             done_here += 1
             continue
+        skipped = oversized(data, display, settings)
+        if skipped is not None:
+            results[index] = skipped
+            done_here += 1
+            continue
         module, is_package = names(path)
         item = _Item(index, str(path), display, module, is_package, len(data))
         if cache is not None:
@@ -176,7 +181,7 @@ def check_files(
     if cache is not None:
         for item, digest in misses:
             result = results[item.index]
-            if result is not None and result.error is None:
+            if result is not None and result.error is None and result.warning is None:
                 scanned = item.index not in checked.unscanned
                 cache.put(item.path, digest, item.module, item.is_package, result, scanned)
     return checked

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: files skipped unchecked and why (too large, beyond libcst, a broken symlink):
+    #: shown, but they do not fail the run
+    warnings: list[str] = field(default_factory=list)
     files: int = 0
     #: the text of the lines findings are on, by path (for text output and baselines)
     lines: dict[str, dict[int, str]] = field(default_factory=dict)
@@ -70,6 +73,8 @@ def check_results(
     for result, relative in zip(results, relatives, strict=True):
         if result.error:
             run.errors.append(result.error)
+        if result.warning:
+            run.warnings.append(result.warning)
         ignored = _expand(per_file_ignored(relative, settings), selection)
         findings = finalize(result, index, selection, ignored)
         run.findings.extend(findings)
@@ -141,7 +146,8 @@ def run_check(
     cached under ``root`` when ``use_cache`` (see :mod:`lucent_lint.parallel`)."""
     from .parallel import check_files, complete_index
 
-    files = discover_files(paths, settings, root)
+    skipped: list[str] = []
+    files = discover_files(paths, settings, root, skipped)
     cache = None
     if use_cache:
         from .cache import Cache
@@ -172,6 +178,7 @@ def run_check(
     relatives = relative_paths(files, root)
     run = check_results(checked.results, relatives, settings, selection, index_results)
     run.parsed, run.workers, run.scanned = checked.parsed, checked.workers, scanned
+    run.warnings[:0] = skipped
     return run
 
 

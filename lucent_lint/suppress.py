@@ -21,8 +21,25 @@ NOQA = re.compile(
 )
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
+#: a file that does not compile fails the gate whatever its comments say
+UNSUPPRESSIBLE = "LUC001"
+
 #: line -> None for a bare ``# noqa``, else the codes it names (upper case)
 NoqaMap = dict[int, tuple[str, ...] | None]
+
+
+#: a line as Python's tokenizer counts them: ended by ``\n``, ``\r\n`` or ``\r`` only (not
+#: by the form feed, U+2028 and the other breaks ``str.splitlines`` also splits on)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def source_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """``text`` split into lines as the tokenizer (and every reported line number) counts
+    them."""
+    lines = _LINE.findall(text)
+    if keepends:
+        return lines
+    return [line.rstrip("\r\n") for line in lines]
 
 
 def parse_noqa(text: str) -> NoqaMap:
@@ -30,7 +47,7 @@ def parse_noqa(text: str) -> NoqaMap:
     out: NoqaMap = {}
     if "noqa" not in text and "NOQA" not in text.upper():
         return out
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(source_lines(text), start=1):
         if "#" not in line:
             continue
         match = NOQA.search(line)
@@ -68,6 +85,9 @@ def apply_noqa(
     kept: list[Finding] = []
     used: dict[int, set[str]] = {}
     for finding in findings:
+        if finding.code == UNSUPPRESSIBLE:
+            kept.append(finding)
+            continue
         entry = noqa.get(finding.line, False)
         if entry is not False:
             by = suppresses(entry, finding.code)  # type: ignore[arg-type]

@@ -13,6 +13,11 @@ from typing import Any
 
 import libcst as cst
 
+# deepest nesting of nodes the engine accepts: the walk recurses one frame per level, and
+# libcst's code generation (positions, fixes) a few frames per level, all well inside the
+# interpreter's recursion limit (1,000 by default) at this depth
+from .engine import MAX_DEPTH
+
 Handler = Callable[[Any], None]
 
 # Fields holding only whitespace, comments or punctuation: never walked.
@@ -97,17 +102,28 @@ def iter_tree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(reversed(list(children(current))))
 
 
+class TooDeep(Exception):
+    """The tree nests deeper than the linter walks (see :data:`MAX_DEPTH`)."""
+
+
 class Walker:
     """Walks a tree once, calling ``visit_<Node>`` before and ``leave_<Node>`` after the
-    children of each node, and keeps ``stack`` (the ancestors, the current node last)."""
+    children of each node, and keeps ``stack`` (the ancestors, the current node last).
+
+    The walk recurses one Python call per level (the fastest way through a tree), so its
+    depth is guarded: a tree deeper than ``max_depth`` raises :class:`TooDeep` before any
+    handler sees a node below that depth, far from the interpreter's recursion limit. Its
+    cost is linear in the size of the tree."""
 
     def __init__(
         self,
         visitors: dict[type, list[Handler]],
         leavers: dict[type, list[Handler]],
+        max_depth: int = MAX_DEPTH,
     ) -> None:
         self.visitors = visitors
         self.leavers = leavers
+        self.max_depth = max_depth
         self.stack: list[cst.CSTNode] = []
 
     def walk(self, node: cst.CSTNode) -> None:
@@ -118,10 +134,13 @@ class Walker:
         fields_of = _fields_of
         is_node = _IS_NODE
         check = _is_node
+        max_depth = self.max_depth
 
         def walk(node: cst.CSTNode) -> None:
             cls = type(node)
             stack.append(node)
+            if len(stack) > max_depth:
+                raise TooDeep(f"nested more than {max_depth} levels deep")
             handlers = visitors.get(cls)
             if handlers:
                 for handler in handlers:

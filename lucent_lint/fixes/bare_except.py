@@ -1,4 +1,12 @@
-"""LUC604: ``except:`` becomes ``except Exception:``."""
+"""LUC604: ``except:`` becomes ``except Exception:``, or ``except BaseException:`` when the
+block re-raises.
+
+A block that ends in a bare ``raise`` is cleanup (a rollback, a log line) meant to run for
+every exception, KeyboardInterrupt and task cancellation included: ``except Exception:``
+would skip it for those, so it catches ``BaseException`` instead, which behaves exactly as
+``except:``. A block that does not re-raise gets ``Exception``: the rule's point is that it
+must not swallow KeyboardInterrupt and cancellation.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ..rule import Fix
+from ..scopes import iter_scope
 from . import Fixer
 
 if TYPE_CHECKING:
@@ -26,13 +35,25 @@ def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:
     handler = _handler(node, ctx)
     if handler is None or handler.type is not None:
         return None
-    if "Exception" in ctx.imports:  # rebound by an import: the builtin is not meant
+    caught = "BaseException" if _reraises(handler) else "Exception"
+    if caught in ctx.imports:  # rebound by an import: the builtin is not meant
         return None
     fixed = handler.with_changes(
-        type=cst.Name("Exception"),
+        type=cst.Name(caught),
         whitespace_after_except=cst.SimpleWhitespace(" "),
     )
     return Fix(replacements={handler: fixed})
 
 
-FIXERS = (Fixer("LUC604", "safe", "Catch `Exception` instead of everything", make_fix),)
+def _reraises(handler: cst.ExceptHandler) -> bool:
+    """Does the block re-raise the caught exception (a bare ``raise`` in its own scope)?"""
+    return any(
+        isinstance(node, cst.Raise) and node.exc is None for node in iter_scope(handler.body)
+    )
+
+
+FIXERS = (
+    Fixer(
+        "LUC604", "safe", "Catch `Exception` (`BaseException` when the block re-raises)", make_fix
+    ),
+)

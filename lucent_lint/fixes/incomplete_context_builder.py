@@ -11,6 +11,7 @@ its author: what it should become is not obvious.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -38,17 +39,39 @@ def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:
     assigned = isinstance(parent, cst.Assign | cst.AnnAssign) and parent.value is outer
     if assigned and not _only_passed_on(parent, scope_of(path)):  # type: ignore[arg-type]
         return None
-    last_dot = outer.func.dot
+    before_dot, rpar = _layout(outer)
     built = cst.Call(
         func=cst.Attribute(
             value=outer.with_changes(lpar=(), rpar=()),
             attr=cst.Name("build"),
-            dot=cst.Dot(whitespace_before=last_dot.whitespace_before),
+            dot=cst.Dot(whitespace_before=before_dot),
         ),
         lpar=outer.lpar,
-        rpar=outer.rpar,
+        rpar=rpar,
     )
     return Fix(replacements={outer: built})
+
+
+def _layout(outer: cst.Call) -> tuple[cst.BaseParenthesizableWhitespace, Sequence[cst.RightParen]]:
+    """The whitespace before ``.build()`` and the chain's closing parentheses.
+
+    ``.build()`` takes the line break and indentation of the chain's last call, never its
+    comments: a comment at the end of the line before belongs there, not also after
+    ``.build()``. A comment after the last call (before the closing parenthesis) stays on
+    the last call's line, with ``.build()`` on the next one."""
+    before = outer.func.dot.whitespace_before  # type: ignore[attr-defined]
+    rpar = outer.rpar
+    if not isinstance(before, cst.ParenthesizedWhitespace):
+        return before, rpar
+    bare = cst.TrailingWhitespace(newline=before.first_line.newline)
+    before = before.with_changes(first_line=bare, empty_lines=())
+    closing = rpar[0].whitespace_before if rpar else None
+    if isinstance(closing, cst.ParenthesizedWhitespace) and closing.first_line.comment:
+        before = before.with_changes(first_line=closing.first_line)
+        plain = cst.TrailingWhitespace(newline=closing.first_line.newline)
+        rpar = [rpar[0].with_changes(whitespace_before=closing.with_changes(first_line=plain))]
+        rpar += outer.rpar[1:]
+    return before, rpar
 
 
 def _chain_top(

@@ -31,7 +31,7 @@ def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:
     if handler is None or handler.type is None:
         return None
     bound = handler.name.name if handler.name is not None else None
-    if bound is not None:
+    if bound is not None:  # ``as err``: only while ``err`` is still the caught error
         if not isinstance(bound, cst.Name) or _rebound(handler, bound.value):
             return None
         return Fix(replacements={node: _with_cause(node, bound.value)})
@@ -56,18 +56,53 @@ def _with_cause(node: cst.Raise, name: str) -> cst.Raise:
 
 
 def _rebound(handler: cst.ExceptHandler | cst.ExceptStarHandler, name: str) -> bool:
-    """True when the block assigns ``name`` (the caught error is then no longer it)."""
-    for item in iter_scope(handler.body):
-        targets: list[cst.CSTNode] = []
-        if isinstance(item, cst.Assign):
-            targets = [t.target for t in item.targets]
-        elif isinstance(item, cst.AnnAssign | cst.AugAssign | cst.NamedExpr):
-            targets = [item.target]
-        elif isinstance(item, cst.For | cst.AsName):
-            targets = [item.target] if isinstance(item, cst.For) else [item.name]
-        if any(isinstance(t, cst.Name) and t.value == name for t in targets):
-            return True
-    return False
+    """True unless ``name`` provably still holds the caught error wherever the block
+    raises: any statement of the block that binds, deletes or re-scopes it (an assignment,
+    ``del``, ``def``/``class``, an import, ``for``/``with``/``except ... as``, a walrus, a
+    ``match`` capture, ``global``/``nonlocal``) makes ``from name`` unsafe."""
+    return any(name in _bound_by(item) for item in iter_scope(handler.body))
+
+
+def _bound_by(node: cst.CSTNode) -> set[str]:
+    """The names ``node`` itself binds, deletes or declares in its scope."""
+    targets: list[cst.CSTNode] = []
+    if isinstance(node, cst.Assign):
+        targets = [t.target for t in node.targets]
+    elif isinstance(node, cst.AnnAssign | cst.AugAssign | cst.NamedExpr | cst.For):
+        targets = [node.target]
+    elif isinstance(node, cst.CompFor):
+        return set()  # comprehension variables stay in the comprehension
+    elif isinstance(node, cst.AsName):
+        targets = [node.name]
+    elif isinstance(node, cst.Del):
+        targets = [node.target]
+    elif isinstance(node, cst.FunctionDef | cst.ClassDef):
+        return {node.name.value}
+    elif isinstance(node, cst.ImportAlias):
+        if node.asname is None:
+            dotted = node.name
+            while isinstance(dotted, cst.Attribute):
+                dotted = dotted.value
+            return {dotted.value} if isinstance(dotted, cst.Name) else set()
+        return set()  # the ``as`` name is an AsName, seen on its own
+    elif isinstance(node, cst.Global | cst.Nonlocal):
+        return {item.name.value for item in node.names}
+    elif isinstance(node, cst.MatchAs | cst.MatchStar):
+        return {node.name.value} if node.name is not None else set()
+    elif isinstance(node, cst.MatchMapping):
+        return {node.rest.value} if node.rest is not None else set()
+    names: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, cst.Name):
+            names.add(target.value)
+        elif isinstance(target, cst.Tuple | cst.List):
+            targets.extend(element.value for element in target.elements)
+        elif isinstance(target, cst.StarredElement):
+            targets.append(target.value)
+        elif isinstance(target, cst.Del):  # pragma: no cover - not a target
+            continue
+    return names
 
 
 FIXERS = (Fixer("LUC602", "safe", "Chain the caught error with `from err`", make_fix),)

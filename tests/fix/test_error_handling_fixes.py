@@ -42,7 +42,7 @@ def test_bare_except_with_odd_spacing() -> None:
                 raise
         """
     )
-    assert "except Exception:" in fixed(source)
+    assert "except BaseException:" in fixed(source)  # it re-raises
 
 
 def test_raise_gains_the_handler_name_as_cause() -> None:

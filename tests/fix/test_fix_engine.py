@@ -14,7 +14,7 @@ from lucent_lint.fixes._transform import add_imports, apply, choose, parent_map
 from lucent_lint.registry import RULES, Selection
 from lucent_lint.rule import Fix
 
-from .helpers import SNIPPET, fix_text, fixed, settings_for
+from .helpers import SNIPPET, codes, fix_text, fixed, settings_for
 
 HEAD = "from lucent_runtime import CryptoTradingServiceBase\n\n"
 BARE = "try:\n    pass\nexcept:\n    raise RuntimeError('x')\n"
@@ -120,7 +120,9 @@ def test_a_fix_that_breaks_the_code_is_discarded(monkeypatch: pytest.MonkeyPatch
     run = fix_text(source)
     assert run.files[0].fixed == source
     assert run.fixed == 0
-    assert any("would break the code" in error for error in run.run.errors)
+    # checked before writing: dropped and reported as not applied, the finding stays
+    assert any("LUC604 not fixed" in warning for warning in run.run.warnings)
+    assert "LUC604" in codes(run)
 
 
 def test_a_crashing_fixer_is_an_error_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
