@@ -4,7 +4,7 @@
 
 Every module is written the way the standard asks (business contexts from the builder,
 operations, multi-step processes, event handlers wrapped in ``handle_domain_event``,
-commands, error handling that keeps the context) in the style of the seed's examples. A
+commands, error handling that keeps the context) in the style of the standard's examples. A
 few percent of the methods take one of the shortcuts the linter flags, so the run reports
 findings (and pays for positions) as a real repository would. Next to the services there
 are plain helper modules (models, mappers) that the engine's text pre-filter skips.

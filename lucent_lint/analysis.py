@@ -15,6 +15,7 @@ import libcst as cst
 from lucent_runtime.framework import is_runtime_module
 
 from . import positions
+from ._libcst import parse_module
 from .api import not_a_service_by_itself
 from .config import Settings
 from .context import FileContext, dotted_name
@@ -25,33 +26,8 @@ from .rule import Finding, Report, Rule
 from .suppress import parse_noqa, source_lines
 from .walk import TooDeep, Walker
 
-try:  # libcst validates every node it builds, though its parser only builds valid ones
-    from libcst._nodes.base import CSTNode as _CSTNode
-
-    _VALIDATE = _CSTNode.__dict__["__post_init__"]
-except (ImportError, KeyError):  # pragma: no cover - another libcst layout: validate
-    _CSTNode = None
-
-
 #: a line holding only whitespace and a continuation backslash, which libcst drops
 _BACKSLASH_LINE = re.compile(r"^[ \t\f]*\\\r?\n", re.M)
-
-
-def _no_validation(self: cst.CSTNode) -> None:
-    return None
-
-
-def parse_module(text: str) -> cst.Module:
-    """``cst.parse_module`` without the per-node validation (a fifth of the parse time;
-    libcst's own comment on ``CSTNode.__post_init__`` suggests skipping it when parsing).
-    Validation is off only while this call parses, in this thread's process."""
-    if _CSTNode is None:  # pragma: no cover
-        return cst.parse_module(text)
-    _CSTNode.__post_init__ = _no_validation
-    try:
-        return cst.parse_module(text)
-    finally:
-        _CSTNode.__post_init__ = _VALIDATE
 
 
 def parse(text: str, path: str) -> tuple[cst.Module | None, str | None]:

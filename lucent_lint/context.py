@@ -303,7 +303,7 @@ def call_argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpres
     """The argument at ``position`` (0-based, positional only) or given as ``keyword``.
 
     Returns None when absent, and also when a ``*args``/``**kwargs`` before it makes it
-    unknowable: callers that must tell the two apart ask :func:`has_star_args`.
+    unknowable.
     """
     positional = 0
     for arg in call.args:
@@ -317,7 +317,3 @@ def call_argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpres
             return arg.value
         positional += 1
     return None
-
-
-def has_star_args(call: cst.Call) -> bool:
-    return any(arg.star for arg in call.args)

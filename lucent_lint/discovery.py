@@ -84,14 +84,6 @@ def _git_visible(directory: Path) -> set[str] | None:
     return {os.path.join(base, name) for name in out.decode().split("\0") if name}
 
 
-def display_path(path: Path) -> str:
-    """The path as findings show it: relative to the working directory when below it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
-
-
 def relative_to_root(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
@@ -110,7 +102,7 @@ def _relative(resolved: str, base: str) -> str:
 
 def relative_paths(files: Iterable[Path], base: Path) -> list[str]:
     """Resolved ``files`` relative to ``base`` (resolved once), as posix strings; paths
-    outside ``base`` stay absolute. The batch form of :func:`display_path`."""
+    outside ``base`` stay absolute."""
     base_str = str(base.resolve())
     return [_relative(str(file), base_str) for file in files]
 

@@ -1,6 +1,6 @@
 """Check files: read, pre-filter, parse once, walk once with every selected rule.
 
-The per-file step (:func:`check_file`) is a pure function of the file's bytes, its module
+The per-file step (:func:`check_source`) is a pure function of the file's bytes, its module
 name and the settings; its :class:`FileResult` is plain data, so it can come from a worker
 process or a cache. Cross-file decisions (LUC101/LUC102) are deferred to :func:`finalize`,
 which runs once the repository index is complete, followed by suppression and selection.
@@ -16,11 +16,10 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .project import ProjectIndex, module_name_for, scan_classes, source_root_aliases
+from .project import ProjectIndex, scan_classes, source_root_aliases
 from .registry import CATALOGUE, RULES, Selection
 from .rule import Finding
 from .suppress import NoqaMap, apply_noqa, noqa_span, source_lines
@@ -274,18 +273,6 @@ def _beyond_libcst(text: str) -> str | None:
 def unparsable(path: str, reason: str) -> str:
     """The warning for a file CPython compiles but the linter cannot check."""
     return f"{path}: skipped: valid Python that libcst, the linter's parser, cannot check: {reason}"
-
-
-def check_file(path: Path, display: str, settings: Settings, selection: Selection) -> FileResult:
-    """Read and check one file from disk."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        result = FileResult(path=display)
-        result.error = f"{display}: cannot read: {exc.strerror or exc}"
-        return result
-    module_name, is_package = module_name_for(path)
-    return check_source(data, display, module_name, is_package, settings, selection)
 
 
 # -- completing results ----------------------------------------------------------------------

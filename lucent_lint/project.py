@@ -277,9 +277,6 @@ class ProjectIndex:
                 return bases
         return []
 
-    def digest_input(self) -> str:
-        return repr(sorted(self.classes.items()))
-
 
 # -- the text scan for files the engine does not parse --------------------------------------
 

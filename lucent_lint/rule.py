@@ -63,13 +63,10 @@ class Fix:
     """Node replacements that make a finding go away (applied only by ``--fix``).
 
     ``replacements`` maps an original node to its replacement (or ``cst.RemoveFromParent()``).
-    ``edits`` are plain text edits ``(line, start_col, end_col, text)`` with 0-based columns,
-    for what is not a node (a ``# noqa`` comment).
     """
 
     safety: FixSafety = "safe"
     replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel] = field(default_factory=dict)
-    edits: list[tuple[int, int, int, str]] = field(default_factory=list)
     #: ``(line, text)`` of import lines to add at the top of the module if missing
     imports: list[str] = field(default_factory=list)
 
@@ -105,8 +102,6 @@ class Rule:
     #: imperative remedy, shown next to fixable findings
     fix_title: ClassVar[str | None] = None
     fix_safety: ClassVar[FixSafety | None] = None
-    #: applies to every file, not only to service code (LUC001, LUC002)
-    global_scope: ClassVar[bool] = False
     #: decides by itself, through the project index, which classes it judges (LUC101,
     #: LUC102): its findings are not limited to service code
     own_scope: ClassVar[bool] = False
@@ -119,13 +114,11 @@ class Rule:
         self,
         node: cst.CSTNode,
         message: str | None = None,
-        *,
-        fix: Fix | None = None,
         **params: Any,
     ) -> None:
         """Report ``node``. ``message`` overrides the template; ``params`` fill it."""
         text = message if message is not None else self.message.format(**params)
-        self.ctx.add_report(self, node, text, fix=fix)
+        self.ctx.add_report(self, node, text)
 
     def defer(self, node: cst.CSTNode, payload: dict[str, Any]) -> None:
         """Report ``node`` provisionally; :meth:`resolve` decides once every file of the

@@ -1,4 +1,4 @@
-"""The naming rules of SPEC §2, shared by the runtime's checks and the linter."""
+"""The naming rules of lucent_runtime/naming.py, shared by the runtime's checks and the linter."""
 
 from __future__ import annotations
 

@@ -9,4 +9,3 @@ class SyntaxErrorRule(Rule):
     code = "LUC001"
     slug = "syntax-error"
     message = "{detail}"
-    global_scope = True

@@ -10,4 +10,3 @@ class UnusedNoqa(Rule):
     slug = "unused-noqa"
     message = "unused `noqa` for {codes}"
     fix_title = "Remove the unused code from the `noqa` comment"
-    global_scope = True

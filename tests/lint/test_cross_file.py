@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from lucent_lint.config import Settings, settings_from_mapping
-from lucent_lint.engine import check_file
-from lucent_lint.project import scan_classes
+from lucent_lint.engine import check_source
+from lucent_lint.project import module_name_for, scan_classes
 from lucent_lint.registry import Selection
 from lucent_lint.run import run_check
 
@@ -169,7 +169,9 @@ def test_unparsed_middle_file(tmp_path: Path) -> None:
     write(tmp_path, files)
     settings = Settings()
     selection = Selection(settings.select, settings.ignore)
-    middle = check_file(tmp_path / "svc/middle.py", "svc/middle.py", settings, selection)
+    data = (tmp_path / "svc/middle.py").read_bytes()
+    module, is_package = module_name_for(tmp_path / "svc/middle.py")
+    middle = check_source(data, "svc/middle.py", module, is_package, settings, selection)
     assert not middle.parsed
     assert middle.classes == {
         "svc.middle.Middle": ["svc.top.Top"],
