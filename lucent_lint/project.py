@@ -95,22 +95,16 @@ def module_name_for(path: Path) -> tuple[str, bool]:
 def _project_root(directory: str) -> str | None:
     """The nearest directory at or above ``directory`` with a pyproject.toml, else the top
     of its git work tree."""
-    probe = directory
-    while True:
-        if os.path.isfile(os.path.join(probe, "pyproject.toml")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            break
-        probe = parent
-    probe = directory
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return None
-        probe = parent
+    for marker, exists in (("pyproject.toml", os.path.isfile), (".git", os.path.exists)):
+        probe = directory
+        while True:
+            if exists(os.path.join(probe, marker)):
+                return probe
+            parent = os.path.dirname(probe)
+            if parent == probe:
+                break
+            probe = parent
+    return None
 
 
 @lru_cache(maxsize=1024)

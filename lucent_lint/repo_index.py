@@ -25,7 +25,7 @@ from .config import Settings
 from .discovery import discover_files
 from .engine import FileResult, decode, may_contain_service_code
 from .parallel import ModuleNames
-from .project import scan_classes, source_root_aliases
+from .project import _project_root, scan_classes, source_root_aliases
 
 _FORMAT = 1
 
@@ -36,13 +36,8 @@ def project_root(path: Path) -> Path | None:
     start = path.resolve()
     if not start.is_dir():
         start = start.parent
-    for directory in (start, *start.parents):
-        if (directory / "pyproject.toml").is_file():
-            return directory
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
+    found = _project_root(str(start))
+    return None if found is None else Path(found)
 
 
 def classes_of(
