@@ -150,7 +150,7 @@ def prepare_django() -> Path:
 
 def _fingerprint() -> str:
     sys.path.insert(0, str(HERE.parent))
-    from lucent_lint.cache import build_fingerprint
+    from lucent_lint.run.cache import build_fingerprint
 
     return build_fingerprint()
 

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from . import __version__
-from .config import ConfigError, Settings, discover
-from .discovery import MissingPathError
-from .registry import RULES, Selection, UnknownCodeError
+from lucent_lint import __version__
+from lucent_lint.config import ConfigError, Settings, discover
+from lucent_lint.engine.registry import RULES, Selection, UnknownCodeError
+from lucent_lint.run.discovery import MissingPathError
 
 if TYPE_CHECKING:
-    from .run import RunResult
+    from lucent_lint.run.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -109,10 +109,10 @@ def check(
     diff: bool,
 ) -> None:
     """Check PATHS (default: the current directory); `-` reads one file from stdin."""
-    from . import baseline
-    from .changed import ChangedFilesError, run_changed
-    from .repo_index import outside_index
-    from .run import run_check, run_stdin
+    from lucent_lint.report import baseline
+    from lucent_lint.run.changed import ChangedFilesError, run_changed
+    from lucent_lint.run.repo_index import outside_index
+    from lucent_lint.run.runner import run_check, run_stdin
 
     _check_output(output)
     use_stdin = paths == (Path("-"),)
@@ -135,14 +135,14 @@ def check(
             name = stdin_filename or "stdin.py"
             index = outside_index([], settings, root, exclude=[Path(name)], use_cache=not no_cache)
             if fix or diff:
-                from .fix import fix_stdin
+                from lucent_lint.run.fix import fix_stdin
 
                 fixing = fix_stdin(data, name, settings, root, selection, index)
                 run = fixing.run
             else:
                 run = run_stdin(data, name, settings, root, selection, index)
         elif fix or diff:
-            from .fix import fix_paths
+            from lucent_lint.run.fix import fix_paths
 
             if changed_since is not None:
                 _fail("--changed-since cannot be combined with --fix or --diff")
@@ -150,7 +150,7 @@ def check(
             fixing = fix_paths(targets, settings, root, selection, index, write=not diff)
             run = fixing.run
         elif changed_since is not None:
-            from .parallel import default_jobs
+            from lucent_lint.run.pool import default_jobs
 
             run = run_changed(
                 targets,
@@ -162,8 +162,8 @@ def check(
                 jobs=jobs or default_jobs(),
             )
         else:
-            from .parallel import default_jobs
-            from .progress import Progress, wanted
+            from lucent_lint.run.pool import default_jobs
+            from lucent_lint.run.progress import Progress, wanted
 
             index = outside_index(targets, settings, root, use_cache=not no_cache)
             bar = Progress(sys.stderr, wanted(sys.stderr, output_format))
@@ -273,7 +273,7 @@ def _override(
         update["ignore"] = settings.ignore + _codes(ignore)
     if not update:
         return settings
-    from .config import settings_from_mapping
+    from lucent_lint.config import settings_from_mapping
 
     merged = settings.model_dump(by_alias=True)
     merged.update({key.replace("_", "-"): value for key, value in update.items()})
@@ -283,7 +283,7 @@ def _override(
 def _write(
     run, output_format: str, stream: TextIO, to_stdout: bool, statistics: bool, root: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from .output import OutputOptions, formatter
+    from lucent_lint.report import OutputOptions, formatter
 
     terminal = to_stdout and stream.isatty()
     options = OutputOptions(
@@ -334,7 +334,7 @@ def rules_command(output_format: str) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the documentation of a rule (e.g. `lucent-lint explain LUC301`)."""
-    from . import docs
+    from lucent_lint import docs
 
     code = code.strip().upper()
     if code not in RULES:

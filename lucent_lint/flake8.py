@@ -3,7 +3,7 @@
 flake8 hands the plugin one file at a time. The plugin checks it with the same engine and
 the same ``[tool.lucent-lint]`` settings as the command line, and completes the cross-file
 rules (LUC101/LUC102) against the class index of the whole project -- the directory of the
-nearest ``pyproject.toml``, else the git work tree -- which :mod:`lucent_lint.repo_index`
+nearest ``pyproject.toml``, else the git work tree -- which :mod:`lucent_lint.run.repo_index`
 keeps on disk under ``.lucent_lint_cache/``, so an editor linting on every keystroke
 re-reads only files that changed.
 
@@ -25,14 +25,15 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from . import __version__
-from .config import DEFAULT_EXCLUDE, ConfigError, Settings, discover
-from .discovery import _excluded, relative_to_root
-from .engine import FileResult, check_source
-from .project import module_name_for
-from .registry import Selection, UnknownCodeError
-from .repo_index import index_results, project_root
-from .run import check_results
+from lucent_lint import __version__
+from lucent_lint.config import DEFAULT_EXCLUDE, ConfigError, Settings, discover
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.project import module_name_for
+from lucent_lint.engine.registry import Selection, UnknownCodeError
+from lucent_lint.engine.results import FileResult
+from lucent_lint.run.discovery import _excluded, relative_to_root
+from lucent_lint.run.repo_index import index_results, project_root
+from lucent_lint.run.runner import check_results
 
 #: how long (seconds) one process reuses a project index before checking files again
 INDEX_TTL = 2.0

@@ -28,7 +28,8 @@ class Completed:
     stderr: str
 
 
-def _runner() -> CliRunner:
+def runner() -> CliRunner:
+    """A click runner that keeps stderr apart on every supported click."""
     env = {"NO_COLOR": "1"}
     try:  # click < 8.2 mixes stderr into stdout unless told not to
         return CliRunner(mix_stderr=False, env=env)  # type: ignore[call-arg]
@@ -39,7 +40,7 @@ def _runner() -> CliRunner:
 def lucent(*args: str, cwd: Path, stdin: str | None = None) -> Completed:
     """``lucent-lint ARGS`` run in ``cwd``; an unexpected exception fails the test."""
     with contextlib.chdir(cwd):
-        result = _runner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+        result = runner().invoke(main, list(args), input=stdin, catch_exceptions=False)
     return Completed(result.exit_code, result.stdout, result.stderr)
 
 

@@ -6,8 +6,8 @@ a tuple of :class:`Fixer`. Rule modules stay free of fix code: the engine asks
 finding knows whether it is fixable, and :func:`attach` copies safety and title onto the
 rule classes (``lucent-lint rules``, the rule docs' "Fix safety" section).
 
-A fixer only describes the change (a :class:`~lucent_lint.rule.Fix`); building fixed code
-is :mod:`lucent_lint.fix`'s job and happens only under ``--fix`` / ``--diff``.
+A fixer only describes the change (a :class:`~lucent_lint.engine.rule.Fix`); building fixed code
+is :mod:`lucent_lint.run.fix`'s job and happens only under ``--fix`` / ``--diff``.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..rule import Fix, FixSafety
+from lucent_lint.engine.rule import Fix, FixSafety
 
 if TYPE_CHECKING:
-    from ..context import FileContext
-    from ..rule import Rule
+    from lucent_lint.engine.context import FileContext
+    from lucent_lint.engine.rule import Rule
 
 MakeFix = Callable[[cst.CSTNode, "FileContext"], "Fix | None"]
 
@@ -37,7 +37,7 @@ class Fixer:
     ``make_fix(node, ctx)`` gets the reported node while the engine's walk is at it
     (``ctx.stack`` holds the ancestors) and returns the change, or None when this
     occurrence has no obvious fix. Rules whose findings are not nodes (LUC002) have no
-    ``make_fix``; :mod:`lucent_lint.fix` handles them as text.
+    ``make_fix``; :mod:`lucent_lint.run.fix` handles them as text.
     """
 
     code: str

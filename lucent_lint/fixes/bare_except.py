@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..rule import Fix
-from ..scopes import iter_scope
-from . import Fixer
+from lucent_lint.engine.rule import Fix
+from lucent_lint.engine.scopes import iter_scope
+from lucent_lint.fixes import Fixer
 
 if TYPE_CHECKING:
-    from ..context import FileContext
+    from lucent_lint.engine.context import FileContext
 
 
 def _handler(node: cst.CSTNode, ctx: FileContext) -> cst.ExceptHandler | None:

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lucent_lint.fixes import Fixer
+from lucent_lint.rules._literal import literal_name, renamed
 from lucent_runtime.naming import event_type_problem, is_pascal_case, to_pascal_case
-
-from . import Fixer
-from ._literal import literal_name, renamed
 
 if TYPE_CHECKING:
     import libcst as cst
 
-    from ..context import FileContext
-    from ..rule import Fix
+    from lucent_lint.engine.context import FileContext
+    from lucent_lint.engine.rule import Fix
 
 
 def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:

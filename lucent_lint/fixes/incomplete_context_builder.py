@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..api import builder_chain
-from ..rule import Fix
-from ..walk import iter_tree
-from . import Fixer
-from ._tree import ancestors, scope_of
+from lucent_lint.engine.framework import builder_chain
+from lucent_lint.engine.rule import Fix
+from lucent_lint.engine.walk import iter_tree
+from lucent_lint.fixes import Fixer
+from lucent_lint.rules._tree import ancestors, scope_of
 
 if TYPE_CHECKING:
-    from ..context import FileContext
+    from lucent_lint.engine.context import FileContext
 
 
 def make_fix(node: cst.CSTNode, ctx: FileContext) -> Fix | None:

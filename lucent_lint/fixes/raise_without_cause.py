@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..rule import Fix
-from ..scopes import enclosing_handler, iter_scope
-from . import Fixer
-from ._tree import ancestors, fresh_name, names_in, scope_of
+from lucent_lint.engine.rule import Fix
+from lucent_lint.engine.scopes import enclosing_handler, iter_scope
+from lucent_lint.fixes import Fixer
+from lucent_lint.rules._tree import ancestors, fresh_name, names_in, scope_of
 
 if TYPE_CHECKING:
-    from ..context import FileContext
+    from lucent_lint.engine.context import FileContext
 
 PREFERRED_NAMES = ("err", "error", "exc")
 

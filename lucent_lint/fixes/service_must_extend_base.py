@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..api import builder_chain, crypto_context_start
-from ..context import RUNTIME, call_argument, string_value
-from ..rule import Fix
-from ..walk import iter_tree
-from . import Fixer
+from lucent_lint.engine.context import RUNTIME, call_argument, string_value
+from lucent_lint.engine.framework import builder_chain, crypto_context_start
+from lucent_lint.engine.rule import Fix
+from lucent_lint.engine.walk import iter_tree
+from lucent_lint.fixes import Fixer
 
 if TYPE_CHECKING:
-    from ..context import FileContext
+    from lucent_lint.engine.context import FileContext
 
 _STARTS = frozenset(
     {"for_crypto_trading", "for_yield_farming", "for_user_management", "for_domain"}

@@ -1,7 +1,7 @@
 """LUC002: an unused code leaves its ``# noqa`` comment; a comment left with no code goes.
 
 The finding is about a comment, not a node, so the fix is a text edit of one line (see
-:func:`remove_codes`), applied by :mod:`lucent_lint.fix` after every node fix.
+:func:`remove_codes`), applied by :mod:`lucent_lint.run.fix` after every node fix.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from ..suppress import NOQA
-from . import Fixer
+from lucent_lint.engine.suppress import NOQA
+from lucent_lint.fixes import Fixer
 
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..rule import Rule
+from lucent_lint.engine.rule import Rule
 
 
 class BareExcept(Rule):

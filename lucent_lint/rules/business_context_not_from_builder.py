@@ -1,7 +1,7 @@
 """LUC202: None, a dict or a hand-made BusinessContext where a business context goes.
 
 A name (or ``self.x``) given as the context is followed to its value with
-:func:`lucent_lint.bindings.resolve`, but only when the file has already assigned such a
+:func:`lucent_lint.engine.bindings.resolve`, but only when the file has already assigned such a
 value to a name of that spelling: the lookup searches whole functions, and most contexts
 are built properly.
 """
@@ -12,10 +12,10 @@ from typing import Any
 
 import libcst as cst
 
-from ..api import business_context_argument, framework_method
-from ..bindings import resolve
-from ..context import dotted_name
-from ..rule import Rule
+from lucent_lint.engine.framework import business_context_argument, framework_method
+from lucent_lint.engine.bindings import resolve
+from lucent_lint.engine.context import dotted_name
+from lucent_lint.engine.rule import Rule
 
 
 class BusinessContextNotFromBuilder(Rule):

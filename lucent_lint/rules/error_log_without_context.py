@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..api import logger_method
-from ..context import call_name, dotted_name
-from ..rule import Rule
-from ..scopes import assigned_values, caught_names, enclosing_handler, parameter
+from lucent_lint.engine.framework import logger_method
+from lucent_lint.engine.context import call_name, dotted_name
+from lucent_lint.engine.rule import Rule
+from lucent_lint.engine.scopes import assigned_values, caught_names, enclosing_handler, parameter
 
 #: keywords that are the message or logging options, not context fields
 _OPTION_KEYWORDS = frozenset({"msg", "message", "exc_info", "stack_info", "stacklevel"})

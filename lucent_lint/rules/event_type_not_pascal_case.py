@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lucent_runtime.naming import is_pascal_case, to_pascal_case
 
-from ..named_arguments import EventTypeRule
+from lucent_lint.rules._named_arguments import EventTypeRule
 
 
 class EventTypeNotPascalCase(EventTypeRule):

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..api import PROBLEM_LOG_METHODS, logger_method
-from ..context import dotted_name
-from ..rule import Rule
-from ..scopes import iter_scope
+from lucent_lint.engine.framework import PROBLEM_LOG_METHODS, logger_method
+from lucent_lint.engine.context import dotted_name
+from lucent_lint.engine.rule import Rule
+from lucent_lint.engine.scopes import iter_scope
 
 if TYPE_CHECKING:
-    from ..context import FileContext
+    from lucent_lint.engine.context import FileContext
 
 #: import fallbacks (``except ImportError: orjson = None``) are not error handling, nor is
 #: catching a control-flow signal: a cancelled task awaited on shutdown, Ctrl-C in

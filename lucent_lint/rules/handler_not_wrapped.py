@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..api import handler_decorator, service_like_class
-from ..context import call_name, dotted_name, string_value
-from ..rule import Rule
-from ..scopes import positional_parameters
+from lucent_lint.engine.framework import handler_decorator, service_like_class
+from lucent_lint.engine.context import call_name, dotted_name, string_value
+from lucent_lint.engine.rule import Rule
+from lucent_lint.engine.scopes import positional_parameters
 
 if TYPE_CHECKING:
-    from ..context import FileContext
+    from lucent_lint.engine.context import FileContext
 
 _WORD = re.compile(r"\w+")
 _EVENT_NAMES = frozenset({"event", "evt", "domain_event"})

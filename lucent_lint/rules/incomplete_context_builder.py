@@ -16,8 +16,8 @@ from typing import Any
 
 import libcst as cst
 
-from ..api import BuilderChain, builder_chain, business_context_argument
-from ..rule import Rule
+from lucent_lint.engine.framework import BuilderChain, builder_chain, business_context_argument
+from lucent_lint.engine.rule import Rule
 
 
 @dataclass(eq=False, slots=True)

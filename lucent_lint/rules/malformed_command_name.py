@@ -12,7 +12,7 @@ from lucent_runtime.naming import (
     to_pascal_case,
 )
 
-from ..named_arguments import NamedArgumentRule
+from lucent_lint.rules._named_arguments import NamedArgumentRule
 
 
 class MalformedCommandName(NamedArgumentRule):

@@ -22,9 +22,9 @@ import libcst as cst
 
 from lucent_runtime.naming import PLACEHOLDER, subject_problem
 
-from ..bindings import format_template, percent_template
-from ..context import call_name, dotted_name, string_value
-from ..rule import Rule
+from lucent_lint.engine.bindings import format_template, percent_template
+from lucent_lint.engine.context import call_name, dotted_name, string_value
+from lucent_lint.engine.rule import Rule
 
 #: second tokens of strings that mean to be subjects, well-formed or not
 _SUBJECT_KINDS = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lucent_runtime.naming import stream_id_problem
 
-from ..named_arguments import NamedArgumentRule
+from lucent_lint.rules._named_arguments import NamedArgumentRule
 
 
 class MalformedStreamId(NamedArgumentRule):

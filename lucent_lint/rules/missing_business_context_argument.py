@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..api import business_context_presence, framework_method
-from ..rule import Rule
+from lucent_lint.engine.framework import business_context_presence, framework_method
+from lucent_lint.engine.rule import Rule
 
 
 class MissingBusinessContextArgument(Rule):

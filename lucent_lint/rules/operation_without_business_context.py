@@ -16,10 +16,10 @@ from typing import Any
 
 import libcst as cst
 
-from ..api import CONTEXT_WRAPPERS, event_store_append, service_like_class
-from ..context import call_name, dotted_name
-from ..rule import Rule
-from ..walk import iter_tree
+from lucent_lint.engine.framework import CONTEXT_WRAPPERS, event_store_append, service_like_class
+from lucent_lint.engine.context import call_name, dotted_name
+from lucent_lint.engine.rule import Rule
+from lucent_lint.engine.walk import iter_tree
 
 #: attributes of ``self`` (leading underscores ignored) and local names that hold the
 #: infrastructure or a raw messaging / event-store client

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..context import dotted_name
-from ..rule import Rule
-from ..scopes import caught_names, enclosing_handler, iter_scope
+from lucent_lint.engine.context import dotted_name
+from lucent_lint.engine.rule import Rule
+from lucent_lint.engine.scopes import caught_names, enclosing_handler, iter_scope
 
 
 class RaiseWithoutCause(Rule):

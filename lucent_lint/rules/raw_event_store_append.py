@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..api import event_store_append
-from ..rule import Rule
+from lucent_lint.engine.framework import event_store_append
+from lucent_lint.engine.rule import Rule
 
 
 class RawEventStoreAppend(Rule):

@@ -7,10 +7,10 @@ from typing import Any
 
 import libcst as cst
 
-from ..api import builder_chain, crypto_context_start
-from ..project import ProjectIndex
-from ..rule import Rule
-from .service_must_extend_base import direct_runtime_base
+from lucent_lint.engine.framework import builder_chain, crypto_context_start
+from lucent_lint.engine.project import ProjectIndex
+from lucent_lint.engine.rule import Rule
+from lucent_lint.rules.service_must_extend_base import direct_runtime_base
 
 _STARTS = frozenset({"for_crypto_trading", "for_yield_farming", "for_domain"})
 _CRYPTO_BASE = "CryptoTradingServiceBase"

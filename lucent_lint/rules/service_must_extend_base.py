@@ -10,9 +10,9 @@ import libcst as cst
 
 from lucent_runtime.framework import is_runtime_module
 
-from ..api import not_a_service_by_itself
-from ..project import RUNTIME_BASES, ProjectIndex
-from ..rule import Rule
+from lucent_lint.engine.framework import not_a_service_by_itself
+from lucent_lint.engine.project import RUNTIME_BASES, ProjectIndex
+from lucent_lint.engine.rule import Rule
 
 #: a zope interface's conventional name (``IService``): with ``Interface`` up its
 #: hierarchy, an interface too

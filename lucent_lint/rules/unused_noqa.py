@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..rule import Rule
+from lucent_lint.engine.rule import Rule
 
 
 class UnusedNoqa(Rule):

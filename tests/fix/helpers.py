@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lucent_lint.config import Settings, settings_from_mapping
-from lucent_lint.fix import FixRun, fix_stdin
-from lucent_lint.registry import Selection
+from lucent_lint.engine.registry import Selection
+from lucent_lint.run.fix import FixRun, fix_stdin
 
 #: a file name that exists nowhere, so the module name is its stem
 SNIPPET = "fix_snippet_example.py"

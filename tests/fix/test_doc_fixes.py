@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 
 from lucent_lint import docs
-from lucent_lint.registry import RULES
+from lucent_lint.engine.registry import RULES
 
 from ..lint.helpers import MARKER, lint_text
 from .helpers import fix_text, fixed

@@ -8,11 +8,11 @@ import libcst as cst
 import pytest
 
 from lucent_lint import fixes
-from lucent_lint.fix import FixedFile, fix_stdin, source_encoding
+from lucent_lint.engine.registry import RULES, Selection
+from lucent_lint.engine.rule import Fix
+from lucent_lint.engine.transform import add_imports, apply, choose, parent_map
 from lucent_lint.fixes import Fixer
-from lucent_lint.fixes._transform import add_imports, apply, choose, parent_map
-from lucent_lint.registry import RULES, Selection
-from lucent_lint.rule import Fix
+from lucent_lint.run.fix import FixedFile, fix_stdin, source_encoding
 
 from .helpers import SNIPPET, codes, fix_text, fixed, settings_for
 

@@ -8,8 +8,8 @@ import shutil
 import tokenize
 from pathlib import Path
 
-from lucent_lint.fix import fix_paths
-from lucent_lint.registry import Selection
+from lucent_lint.engine.registry import Selection
+from lucent_lint.run.fix import fix_paths
 
 from ..lint.helpers import REPO
 from .helpers import settings_for

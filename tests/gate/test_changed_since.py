@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lucent_lint.changed import ChangedFilesError, changed_files
-from lucent_lint.registry import RULES
+from lucent_lint.engine.registry import RULES
+from lucent_lint.run.changed import ChangedFilesError, changed_files
 
 from .helpers import PLATFORM_BASE, git, lucent, make_project, write
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lucent_lint.registry import RULES
+from lucent_lint.engine.registry import RULES
 
 from .helpers import PLATFORM_BASE, REPO, json_findings, lucent, make_project
 

@@ -14,10 +14,10 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from lucent_lint.output import FORMATS, OutputOptions, formatter
-from lucent_lint.output.github import escape_data, escape_property
-from lucent_lint.rule import Finding
-from lucent_lint.run import RunResult
+from lucent_lint.engine.results import Finding
+from lucent_lint.report import FORMATS, OutputOptions, formatter
+from lucent_lint.report.github import escape_data, escape_property
+from lucent_lint.run.runner import RunResult
 
 from .helpers import LEDGER, lucent, make_project
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from lucent_lint import repo_index
 from lucent_lint.config import Settings
-from lucent_lint.engine import check_source
-from lucent_lint.registry import Selection
-from lucent_lint.repo_index import classes_of, index_results, project_root
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.registry import Selection
+from lucent_lint.run import repo_index
+from lucent_lint.run.repo_index import classes_of, index_results, project_root
 
 from .helpers import make_project, write
 

@@ -15,10 +15,11 @@ import warnings
 from pathlib import Path
 
 from lucent_lint.config import Settings
-from lucent_lint.engine import check_source, may_contain_service_code
-from lucent_lint.fix import fix_stdin
-from lucent_lint.registry import Selection
-from lucent_lint.run import check_results
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.registry import Selection
+from lucent_lint.engine.source import may_contain_service_code
+from lucent_lint.run.fix import fix_stdin
+from lucent_lint.run.runner import check_results
 
 SETTINGS = Settings()
 SELECTION = Selection(SETTINGS.select, SETTINGS.ignore, SETTINGS.extend_select)

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from lucent_lint.config import Settings, settings_from_mapping
-from lucent_lint.engine import check_source
-from lucent_lint.registry import Selection
-from lucent_lint.run import RunResult, check_results
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.registry import Selection
+from lucent_lint.run.runner import RunResult, check_results
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "from lucent_runtime import CryptoTradingServiceBase\n"

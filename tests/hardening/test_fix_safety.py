@@ -12,9 +12,9 @@ import libcst as cst
 import pytest
 
 from lucent_lint import fixes
+from lucent_lint.engine.rule import Fix
+from lucent_lint.engine.verify import same_outside
 from lucent_lint.fixes import Fixer
-from lucent_lint.fixes._verify import same_outside
-from lucent_lint.rule import Fix
 
 from ..fix.helpers import codes, fix_text, fixed
 from ..fix.test_error_handling_fixes import service

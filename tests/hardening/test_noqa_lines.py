@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lucent_lint.suppress import parse_noqa, source_lines
+from lucent_lint.engine.suppress import parse_noqa, source_lines
 
 from ..fix.helpers import fix_text
 from .helpers import HEADER, found, run_cli, run_flake8

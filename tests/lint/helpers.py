@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from lucent_lint.config import Settings, settings_from_mapping
-from lucent_lint.engine import check_source
-from lucent_lint.registry import Selection
-from lucent_lint.rule import Finding
-from lucent_lint.run import check_results
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.registry import Selection
+from lucent_lint.engine.results import Finding
+from lucent_lint.run.runner import check_results
 
 REPO = Path(__file__).resolve().parents[2]
 

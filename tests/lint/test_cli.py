@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from lucent_lint.cli import main
-from lucent_lint.output import OutputOptions, formatter
-from lucent_lint.registry import RULES
+from lucent_lint.engine.registry import RULES
+from lucent_lint.report import OutputOptions, formatter
 
 VIOLATION = """\
 from lucent_runtime import CryptoTradingServiceBase
@@ -177,8 +177,8 @@ def test_syntax_error_is_a_finding_not_a_crash(project: Path) -> None:
 
 def test_text_output_on_a_terminal_shows_source_and_caret(project: Path) -> None:
     from lucent_lint.config import Settings
-    from lucent_lint.registry import Selection
-    from lucent_lint.run import run_check
+    from lucent_lint.engine.registry import Selection
+    from lucent_lint.run.runner import run_check
 
     settings = Settings()
     selection = Selection(settings.select, settings.ignore)

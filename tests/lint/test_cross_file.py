@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from lucent_lint.config import Settings, settings_from_mapping
-from lucent_lint.engine import check_source
-from lucent_lint.project import module_name_for, scan_classes
-from lucent_lint.registry import Selection
-from lucent_lint.run import run_check
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.project import module_name_for, scan_classes
+from lucent_lint.engine.registry import Selection
+from lucent_lint.run.runner import run_check
 
 BASES = ("LUC101", "LUC102")
 

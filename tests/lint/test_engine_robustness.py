@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from lucent_lint.cli import main
 from lucent_lint.config import Settings, settings_from_mapping
-from lucent_lint.engine import check_source
-from lucent_lint.registry import Selection
-from lucent_lint.rule import Finding
-from lucent_lint.run import check_results, run_check
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.registry import Selection
+from lucent_lint.engine.results import Finding
+from lucent_lint.run.runner import check_results, run_check
 
 from .helpers import REPO
 

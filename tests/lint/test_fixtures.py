@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from lucent_lint.config import discover
-from lucent_lint.registry import Selection
-from lucent_lint.run import run_check
+from lucent_lint.engine.registry import Selection
+from lucent_lint.run.runner import run_check
 
 from .helpers import REPO, expected_markers
 

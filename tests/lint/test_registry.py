@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lucent_lint.registry import CATALOGUE, GLOBAL_RULES, RULES
+from lucent_lint.engine.registry import CATALOGUE, GLOBAL_RULES, RULES
 
 
 def test_catalogue_matches_the_rule_classes() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from lucent_lint import docs
-from lucent_lint.registry import RULES
+from lucent_lint.engine.registry import RULES
 
 from .helpers import expected_markers, lint_text, pairs
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lucent_lint.analysis import is_generated
 from lucent_lint.config import settings_from_mapping
-from lucent_lint.registry import Selection
-from lucent_lint.run import run_check
+from lucent_lint.engine.registry import Selection
+from lucent_lint.engine.source import is_generated
+from lucent_lint.run.runner import run_check
 
 from .helpers import lint_text, pairs
 from .test_cross_file import write

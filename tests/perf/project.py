@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from lucent_lint.config import discover
-from lucent_lint.registry import Selection
-from lucent_lint.run import RunResult, run_check
+from lucent_lint.engine.registry import Selection
+from lucent_lint.run.runner import RunResult, run_check
 
 REPO = Path(__file__).resolve().parents[2]
 

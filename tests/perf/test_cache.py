@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lucent_lint import cache as cache_module
-from lucent_lint.cache import CACHE_DIR
+from lucent_lint.run import cache as cache_module
+from lucent_lint.run.cache import CACHE_DIR
 from tests.cli import Completed, lucent
 
 from .project import check, make_project, rows
@@ -89,7 +89,7 @@ def test_configuration_change_uses_another_cache(
 
 def test_selection_is_part_of_the_key(project: Path) -> None:
     from lucent_lint.config import Settings
-    from lucent_lint.registry import Selection
+    from lucent_lint.engine.registry import Selection
 
     settings = Settings()
     every = cache_module.cache_key(settings, Selection(("LUC",), ()))
@@ -105,7 +105,7 @@ def test_new_version_ignores_the_old_cache(project: Path, monkeypatch: pytest.Mo
     assert rows(run) == rows(check(project))
 
 
-@pytest.mark.parametrize("module", ["lucent_lint.cache", "lucent_runtime.framework"])
+@pytest.mark.parametrize("module", ["lucent_lint.run.cache", "lucent_runtime.framework"])
 def test_edited_sources_ignore_the_old_cache(module: str) -> None:
     """An edited linter source, or edited framework facts, invalidate cached results."""
     import importlib

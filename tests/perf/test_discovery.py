@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lucent_lint.config import DEFAULT_EXCLUDE
-from lucent_lint.discovery import _Excluder, _relative
+from lucent_lint.run.discovery import _Excluder, _relative
 
 
 def _reference(relative: str, patterns: tuple[str, ...]) -> bool:
@@ -49,7 +49,7 @@ def test_git_listing_keeps_what_a_walk_keeps(tmp_path) -> None:  # type: ignore[
     from pathlib import Path
 
     from lucent_lint.config import settings_from_mapping
-    from lucent_lint.discovery import discover_files
+    from lucent_lint.run.discovery import discover_files
 
     def write(name: str, text: str = "x = 1\n") -> None:
         path = tmp_path / name

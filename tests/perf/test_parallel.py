@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lucent_lint import parallel
+from lucent_lint.run import pool as parallel
 from tests.cli import Completed, lucent
 
 from .project import check as run_project
@@ -87,7 +87,7 @@ def test_chunks_cover_every_file_once_biggest_first() -> None:
 
 
 def test_module_names_match_the_per_file_lookup(project: Path) -> None:
-    from lucent_lint.project import module_name_for
+    from lucent_lint.engine.project import module_name_for
 
     names = parallel.ModuleNames()
     for path in sorted(project.rglob("*.py")):

@@ -8,8 +8,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from lucent_lint import positions
-from lucent_lint.walk import children, iter_tree
+from lucent_lint.engine import positions
+from lucent_lint.engine.walk import children, iter_tree
 
 from .project import REPO, make_project
 

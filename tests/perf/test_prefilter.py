@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from lucent_lint.config import Settings, settings_from_mapping
-from lucent_lint.engine import check_source, may_contain_service_code
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.source import may_contain_service_code
 
 from .project import check, make_project
 
@@ -59,7 +60,7 @@ def test_skipped_file_gets_no_findings_and_no_parse() -> None:
 
 
 def _selection():
-    from lucent_lint.registry import Selection
+    from lucent_lint.engine.registry import Selection
 
     return Selection(("LUC",), ())
 

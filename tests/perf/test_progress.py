@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from lucent_lint.progress import Progress, wanted
+from lucent_lint.run.progress import Progress, wanted
 from tests.cli import lucent
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from lucent_runtime import InfrastructureFactory
 from lucent_runtime._span_store import current_span_store
 from lucent_runtime.trace.cli import main
 
+from ..cli import runner
 from .scenario import run_scenario
 
 
@@ -43,7 +44,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def lucent_trace(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return runner().invoke(main, list(args), catch_exceptions=False)
 
 
 def as_json(result: Result) -> Any:

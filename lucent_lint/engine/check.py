@@ -1,0 +1,154 @@
+"""Check one file, then complete its result once the project index is known.
+
+The per-file step (:func:`check_source`) is a pure function of the file's bytes, its module
+name and the settings; its :class:`FileResult` is plain data, so it can come from a worker
+process or a cache. Cross-file decisions (LUC101/LUC102) are deferred to :func:`finalize`,
+which runs once the repository index is complete, followed by suppression and selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lucent_lint.config import Settings
+from lucent_lint.engine.project import ProjectIndex, scan_classes, source_root_aliases
+from lucent_lint.engine.registry import RULES, Selection
+from lucent_lint.engine.results import FileResult, Finding
+from lucent_lint.engine.source import (
+    DEEP,
+    beyond_libcst,
+    compile_problem,
+    decode,
+    may_contain_service_code,
+    oversized,
+    unparsable,
+)
+from lucent_lint.engine.suppress import apply_noqa, noqa_span
+
+UNUSED_NOQA = "LUC002"
+
+
+def check_source(
+    data: bytes,
+    path: str,
+    module_name: str,
+    is_package: bool,
+    settings: Settings,
+    selection: Selection,
+    *,
+    walk: bool = False,
+) -> FileResult:
+    """Check one file's bytes. The result still holds deferred findings and the noqa map:
+    :func:`finalize` completes it. ``walk``: parse and walk even a file the text test
+    finds no service code in (its class reaches a runtime base through the index)."""
+    skipped = oversized(data, path, settings)
+    if skipped is not None:
+        return skipped
+    result = FileResult(path=path)
+    text, problem = decode(data, path)
+    if text is None:
+        result.findings.append(problem)  # type: ignore[arg-type]
+        return result
+    if not walk and not may_contain_service_code(text, settings):
+        result.classes = scan_classes(text, module_name, is_package)
+    else:
+        problem = compile_problem(text, path)
+        if problem is not None:
+            result.findings.append(problem)
+            return result
+        limit = beyond_libcst(text)
+        if limit is not None:
+            return FileResult(path=path, warning=unparsable(path, limit))
+        from lucent_lint.engine.analysis import (
+            walk_into,  # libcst and the rules load only when needed
+        )
+
+        try:
+            walk_into(result, text, module_name, is_package, settings, selection)
+        except RecursionError:  # libcst's code generation (positions) on a deep expression
+            return FileResult(path=path, warning=unparsable(path, DEEP))
+        if result.warning is not None:  # skipped: neither findings nor unused noqa from it
+            result.noqa = {}
+    result.classes = source_root_aliases(result.classes, path, module_name, settings)
+    return result
+
+
+# -- completing results ----------------------------------------------------------------------
+
+
+def build_index(results: Iterable[FileResult], settings: Settings) -> ProjectIndex:
+    index = ProjectIndex.for_settings(settings)
+    for result in results:
+        index.add(result.classes)
+    return index
+
+
+def finalize(
+    result: FileResult, index: ProjectIndex, selection: Selection, ignored: frozenset[str]
+) -> list[Finding]:
+    """Resolve deferred findings, apply ``# noqa`` and selection, add LUC002.
+
+    ``ignored`` holds codes switched off for this file by per-file-ignores.
+    """
+    findings = list(result.findings)
+    for item in result.deferred:
+        rule = RULES[item.code]
+        message = rule.resolve(item.payload, index)
+        if message is None:
+            continue
+        findings.append(
+            Finding(
+                code=item.code,
+                slug=rule.slug,
+                message=message,
+                path=result.path,
+                line=item.line,
+                column=item.column,
+                end_line=item.end_line,
+                end_column=item.end_column,
+                scope=item.scope,
+            )
+        )
+    findings = [f for f in findings if selection.enabled(f.code) and f.code not in ignored]
+    kept, used = apply_noqa(findings, result.noqa)
+    if result.noqa and selection.enabled(UNUSED_NOQA) and UNUSED_NOQA not in ignored:
+        kept.extend(_unused_noqa(result, used, selection))
+    kept.sort(key=Finding.sort_key)
+    return kept
+
+
+def _unused_noqa(
+    result: FileResult, used: dict[int, set[str]], selection: Selection
+) -> list[Finding]:
+    rule = RULES[UNUSED_NOQA]
+    out = []
+    for line, codes in result.noqa.items():
+        if codes is None:
+            continue
+        unused = [
+            code
+            for code in codes
+            if code.startswith("LUC")
+            and code not in used.get(line, ())
+            and selection.enabled_prefix(code)
+        ]
+        if not unused:
+            continue
+        text = result.lines.get(line, "")
+        span = noqa_span(text)  # the comment itself, not a "#" inside a string before it
+        column = span[0] + 1 if span is not None else 1
+        out.append(
+            Finding(
+                code=UNUSED_NOQA,
+                slug=rule.slug,
+                message=rule.message.format(codes=", ".join(unused)),
+                path=result.path,
+                line=line,
+                column=column,
+                end_line=line,
+                end_column=max(column, len(text) + 1),
+                fixable=rule.fix_safety is not None,
+                fix_title=rule.fix_title,
+            )
+        )
+    return out

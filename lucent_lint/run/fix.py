@@ -1,0 +1,467 @@
+"""``--fix`` / ``--diff``: rewrite files so that fixable findings go away.
+
+Fixed code is built only here, never during a plain check. Per file, in rounds: analyse,
+take the fixes that the run's options allow (selected, not ignored, not suppressed by
+``# noqa``, safe unless ``--unsafe-fixes``) and that do not overlap (a fix whose target
+contains or lies inside another chosen target waits for the next round), apply them in one
+transformation, re-parse and repeat until nothing fixable remains. Unused ``noqa`` codes
+(LUC002) are removed last, as text. A result that no longer parses is discarded: the file
+stays as it was and the run reports an error. Files without fixable findings are never
+rewritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import io
+import re
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from lucent_lint.config import Settings
+from lucent_lint.engine import positions
+from lucent_lint.engine.analysis import analyze
+from lucent_lint.engine.check import UNUSED_NOQA, build_index, check_source, finalize
+from lucent_lint.engine.project import ProjectIndex, module_name_for
+from lucent_lint.engine.registry import Selection
+from lucent_lint.engine.results import FileResult
+from lucent_lint.engine.rule import Fix, Report
+from lucent_lint.engine.source import compile_problem, decode
+from lucent_lint.engine.suppress import apply_noqa, parse_noqa, source_lines, suppresses
+from lucent_lint.engine.transform import apply, choose, parent_map
+from lucent_lint.engine.verify import same_outside
+from lucent_lint.fixes.unused_noqa import remove_codes
+from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
+from lucent_lint.run.runner import RunResult, check_results, per_file_ignored, stdin_module
+
+MAX_ROUNDS = 10
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+@dataclass
+class FixedFile:
+    """One file's fix: its text before and after, and how many findings were fixed."""
+
+    display: str
+    original: str
+    fixed: str
+    count: int = 0
+    path: Path | None = None
+    encoding: str = "utf-8"
+    error: str | None = None
+    #: findings whose fix failed the check before writing (see :mod:`.fixes._verify`)
+    not_applied: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.fixed != self.original
+
+    def output(self, original: bytes) -> bytes:
+        """The bytes to write back: the fixed text, or ``original`` untouched."""
+        return self.fixed.encode(self.encoding) if self.changed else original
+
+    def diff(self) -> str:
+        """A unified diff of the change (empty when there is none)."""
+        if not self.changed:
+            return ""
+        lines = difflib.unified_diff(
+            source_lines(self.original, keepends=True),
+            source_lines(self.fixed, keepends=True),
+            fromfile=f"a/{self.display}",
+            tofile=f"b/{self.display}",
+        )
+        out = []
+        for line in lines:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(out)
+
+
+@dataclass
+class FixRun:
+    """A ``--fix`` / ``--diff`` run: the findings (what remains after writing, or the
+    original ones for a diff) and every file's fix."""
+
+    run: RunResult
+    files: list[FixedFile] = field(default_factory=list)
+
+    @property
+    def fixed(self) -> int:
+        return sum(f.count for f in self.files if f.changed)
+
+    def diff(self) -> str:
+        return "".join(f.diff() for f in self.files)
+
+
+def source_encoding(data: bytes) -> str:
+    """The codec a file was decoded with (BOM and PEP 263 cookie), to write it back."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for raw in data[:400].split(b"\n", 2)[:2]:
+        match = _COOKIE.match(raw)
+        if match:
+            name = match.group(1).decode("ascii")
+            return "utf-8" if name.lower() in ("utf-8", "utf8") else name
+    return "utf-8"
+
+
+class FileFixer:
+    """Fixes one file at a time under a run's settings, selection and index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        selection: Selection,
+        index: ProjectIndex,
+    ) -> None:
+        self.settings = settings
+        self.selection = selection
+        self.index = index
+        self.unsafe = settings.unsafe_fixes
+        #: (code, scope, node text) of fixes that failed the check, not offered again
+        self.rejected: set[tuple[str, str, str]] = set()
+
+    def fix(
+        self,
+        data: bytes,
+        display: str,
+        module_name: str,
+        is_package: bool,
+        ignored: frozenset[str],
+    ) -> FixedFile:
+        text, _ = decode(data, display)
+        encoding = source_encoding(data)
+        if text is None:
+            return FixedFile(display, "", "", encoding=encoding)
+        out = FixedFile(display, text, text, encoding=encoding)
+        compiled = _compiles(text, display)
+        done: set[tuple[str, str]] = set()
+        current = text
+        self.rejected = set()
+        try:
+            module = cst.parse_module(text)
+            for _ in range(MAX_ROUNDS):
+                rejected = len(self.rejected)
+                step = self._round(
+                    module, current, display, module_name, is_package, ignored, done, out
+                )
+                if step is None:
+                    break
+                fixed, count = step
+                if not count and len(self.rejected) > rejected:
+                    continue  # the others may still apply without the rejected ones
+                if fixed == current or not count:
+                    break
+                module = cst.parse_module(fixed)  # raises when a fix broke the code
+                current, out.count = fixed, out.count + count
+            before_noqa = current
+            current, count = self._noqa(
+                current, encoding, display, module_name, is_package, ignored
+            )
+            if count and not same_outside(before_noqa, current, ()):
+                current, count = before_noqa, 0
+                out.not_applied.append(f"{display}: {UNUSED_NOQA} not fixed: {_CHANGED}")
+            out.count += count
+            if compiled and not _compiles(current, display):
+                raise SyntaxError("the fixed code does not compile")
+        except (cst.ParserSyntaxError, SyntaxError) as exc:
+            out.error = f"{display}: fixes left unapplied, they would break the code: {exc}"
+            return out
+        except Exception as exc:  # a fixer must never take the run down
+            out.error = f"{display}: internal error while fixing: {type(exc).__name__}: {exc}"
+            return out
+        out.fixed = current
+        return out
+
+    # -- node fixes ------------------------------------------------------------------------
+    def _round(
+        self,
+        module: cst.Module,
+        text: str,
+        display: str,
+        module_name: str,
+        is_package: bool,
+        ignored: frozenset[str],
+        done: set[tuple[str, str]],
+        out: FixedFile,
+    ) -> tuple[str, int] | None:
+        """One round on ``module`` (the tree of ``text``): the fixed text and how many fixes
+        it applied, each checked to leave the program unchanged outside its sites."""
+        code = module.code
+        analysis, _ = analyze(
+            code, display, module_name, is_package, self.settings, self.selection.rules, module
+        )
+        if analysis is None:
+            return None
+        candidates = [r for r in analysis.reports if self._wanted(r, ignored, done)]
+        if self.rejected:
+            candidates = [r for r in candidates if _key(r, module) not in self.rejected]
+        if not candidates:
+            return None
+        noqa = parse_noqa(code)
+        spans = positions.spans(analysis.module, _sites(candidates))
+        if noqa:
+            candidates = [r for r in candidates if not _suppressed(r, spans, noqa)]
+        fixes: list[Fix] = [r.fix for r in candidates]  # type: ignore[misc]
+        parents = parent_map(analysis.module)
+        chosen = choose(fixes, parents) if fixes else []
+        if not chosen:
+            return None
+        fixed = apply(analysis.module, chosen, parents).code
+        if not _verified(text, fixed, chosen, spans):
+            accepted = []
+            for report in candidates:
+                fix = report.fix
+                if not any(fix is c for c in chosen):
+                    continue
+                alone = apply(analysis.module, [fix], parents).code  # type: ignore[list-item]
+                if _verified(text, alone, [fix], spans):  # type: ignore[list-item]
+                    accepted.append(fix)
+                    continue
+                self.rejected.add(_key(report, module))
+                line, column = spans[id(report.node)][:2]
+                out.not_applied.append(
+                    f"{display}:{line}:{column + 1}: {report.rule.code} not fixed: {_CHANGED}"
+                )
+            chosen = accepted
+            fixed = apply(analysis.module, chosen, parents).code if chosen else text
+            if chosen and not _verified(text, fixed, chosen, spans):
+                chosen = chosen[:1]
+                fixed = apply(analysis.module, chosen, parents).code
+            if not chosen:
+                return text, 0
+        chosen_ids = {id(fix) for fix in chosen}
+        for report in candidates:
+            if report.deferred is not None and id(report.fix) in chosen_ids:
+                done.add((report.rule.code, report.scope))
+        return fixed, len(chosen)
+
+    def _wanted(self, report: Report, ignored: frozenset[str], done: set[tuple[str, str]]) -> bool:
+        fix, code = report.fix, report.rule.code
+        if fix is None or not self.selection.enabled(code) or code in ignored:
+            return False
+        if fix.safety != "safe" and not self.unsafe:
+            return False
+        if report.deferred is not None:
+            if (code, report.scope) in done:
+                return False
+            return report.rule.resolve(report.deferred, self.index) is not None
+        return True
+
+    # -- unused noqa codes (text) ----------------------------------------------------------
+    def _noqa(
+        self,
+        text: str,
+        encoding: str,
+        display: str,
+        module_name: str,
+        is_package: bool,
+        ignored: frozenset[str],
+    ) -> tuple[str, int]:
+        if not self.selection.enabled(UNUSED_NOQA) or UNUSED_NOQA in ignored:
+            return text, 0
+        if "noqa" not in text.lower():
+            return text, 0
+        result = check_source(
+            text.encode(encoding), display, module_name, is_package, self.settings, self.selection
+        )
+        if result.error is not None or not result.noqa:
+            return text, 0
+        findings = finalize(result, self.index, self.selection, ignored)
+        lines_to_fix = {f.line for f in findings if f.code == UNUSED_NOQA}
+        if not lines_to_fix:
+            return text, 0
+        unsuppressed = finalize(
+            dataclasses.replace(result, noqa={}), self.index, self.selection, ignored
+        )
+        _, used = apply_noqa(unsuppressed, result.noqa)
+        comments = _comment_columns(text)
+        if comments is None:
+            return text, 0
+        lines = source_lines(text, keepends=True)
+        count = 0
+        for number in sorted(lines_to_fix):
+            codes = result.noqa.get(number) or ()
+            unused = [
+                c
+                for c in codes
+                if c.startswith("LUC")
+                and c not in used.get(number, ())
+                and self.selection.enabled_prefix(c)
+            ]
+            line = lines[number - 1]
+            body = line.rstrip("\r\n")
+            for column in comments.get(number, ()):
+                new = remove_codes(body, unused, column)
+                if new is not None:
+                    lines[number - 1] = new + line[len(body) :]
+                    count += 1
+                    break
+        return "".join(lines), count
+
+
+_CHANGED = "the fixed code would differ from the original outside the fixed site"
+
+
+def _sites(reports: Sequence[Report]) -> list[cst.CSTNode]:
+    """The reported nodes and every node a fix replaces."""
+    nodes: list[cst.CSTNode] = []
+    for report in reports:
+        nodes.append(report.node)
+        if report.fix is not None:
+            nodes.extend(report.fix.replacements)
+    return nodes
+
+
+def _key(report: Report, module: cst.Module) -> tuple[str, str, str]:
+    return (report.rule.code, report.scope, module.code_for_node(report.node))
+
+
+def _verified(
+    before: str, after: str, fixes: Sequence[Fix], spans: dict[int, positions.Span]
+) -> bool:
+    """Does ``after`` keep ``before``'s program outside the sites of ``fixes``?"""
+    sites = [spans[id(node)] for fix in fixes for node in fix.replacements if id(node) in spans]
+    sources = [line.split()[1] for fix in fixes for line in fix.imports]
+    return same_outside(before, after, sites, sources)
+
+
+def _suppressed(
+    report: Report, spans: dict[int, positions.Span], noqa: dict[int, tuple[str, ...] | None]
+) -> bool:
+    line = spans[id(report.node)][0]
+    entry = noqa.get(line, False)
+    return entry is not False and suppresses(entry, report.rule.code) is not None  # type: ignore[arg-type]
+
+
+def _comment_columns(text: str) -> dict[int, list[int]] | None:
+    """Line -> start columns of its comment tokens; None when the tokenizer's line
+    numbers would not match the engine's."""
+    if len(source_lines(text)) != len(io.StringIO(text).readlines()):
+        return None
+    out: dict[int, list[int]] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                out.setdefault(token.start[0], []).append(token.start[1])
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return out
+
+
+def _compiles(text: str, display: str) -> bool:
+    return compile_problem(text, display) is None
+
+
+def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
+    return frozenset(c for c in selection.codes if any(c.startswith(p) for p in prefixes))
+
+
+# -- whole runs ----------------------------------------------------------------------------------
+
+
+def fix_paths(
+    paths: Sequence[Path],
+    settings: Settings,
+    root: Path,
+    selection: Selection,
+    index_results: Sequence[FileResult] = (),
+    *,
+    write: bool = True,
+) -> FixRun:
+    """Fix every file under ``paths`` that has fixable findings; with ``write`` the files
+    are rewritten and the run holds what remains, else (``--diff``) nothing is written and
+    the run holds the findings as they are."""
+    skipped: list[str] = []
+    files = discover_files(paths, settings, root, skipped)
+    displays = relative_paths(files, Path.cwd())
+    relatives = relative_paths(files, root)
+    results: list[FileResult] = []
+    raw: list[bytes | None] = []
+    for path, display in zip(files, displays, strict=True):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            result = FileResult(path=display, error=f"{display}: cannot read: {exc.strerror}")
+            results.append(result)
+            raw.append(None)
+            continue
+        module_name, is_package = module_name_for(path)
+        results.append(check_source(data, display, module_name, is_package, settings, selection))
+        raw.append(data)
+    before = check_results(results, relatives, settings, selection, index_results)
+    before.warnings[:0] = skipped
+    fixable = {f.path for f in before.findings if f.fixable}
+    fixer = FileFixer(settings, selection, build_index([*results, *index_results], settings))
+    out = FixRun(before)
+    for index, (path, display) in enumerate(zip(files, displays, strict=True)):
+        data = raw[index]
+        if display not in fixable or data is None:
+            continue
+        module_name, is_package = module_name_for(path)
+        ignored = _expand(per_file_ignored(relatives[index], settings), selection)
+        fixed = fixer.fix(data, display, module_name, is_package, ignored)
+        fixed.path = path
+        out.files.append(fixed)
+        before.warnings.extend(fixed.not_applied)
+        if fixed.error:
+            before.errors.append(fixed.error)
+        if not (write and fixed.changed):
+            continue
+        new = fixed.fixed.encode(fixed.encoding)
+        try:
+            path.write_bytes(new)
+        except OSError as exc:
+            before.errors.append(f"{display}: cannot write: {exc.strerror or exc}")
+            fixed.count = 0
+            continue
+        results[index] = check_source(new, display, module_name, is_package, settings, selection)
+    if write and out.fixed:
+        errors = before.errors
+        out.run = check_results(results, relatives, settings, selection, index_results)
+        out.run.errors = [*errors, *(e for e in out.run.errors if e not in errors)]
+        out.run.warnings = [
+            *before.warnings,
+            *(w for w in out.run.warnings if w not in before.warnings),
+        ]
+        out.run.fixed = out.fixed
+    return out
+
+
+def fix_stdin(
+    data: bytes,
+    filename: str,
+    settings: Settings,
+    root: Path,
+    selection: Selection,
+    index_results: Sequence[FileResult] = (),
+) -> FixRun:
+    """Fix one file read from stdin; the run holds what remains in the fixed text (see
+    :meth:`FixedFile.output` for the bytes to write back)."""
+    module_name, is_package = stdin_module(filename)
+    relative = relative_to_root(Path(filename), root)
+    result = check_source(data, filename, module_name, is_package, settings, selection)
+    before = check_results([result], [relative], settings, selection, index_results)
+    text, _ = decode(data, filename)
+    if not any(f.fixable for f in before.findings) or text is None:
+        fixed = FixedFile(filename, text or "", text or "", encoding=source_encoding(data))
+        return FixRun(before, [fixed])
+    fixer = FileFixer(settings, selection, build_index([result, *index_results], settings))
+    ignored = _expand(per_file_ignored(relative, settings), selection)
+    fixed = fixer.fix(data, filename, module_name, is_package, ignored)
+    before.warnings.extend(fixed.not_applied)
+    if not fixed.changed:
+        if fixed.error:
+            before.errors.append(fixed.error)
+        return FixRun(before, [fixed])
+    new = fixed.fixed.encode(fixed.encoding)
+    result = check_source(new, filename, module_name, is_package, settings, selection)
+    after = check_results([result], [relative], settings, selection, index_results)
+    after.errors = [*before.errors, *after.errors]
+    after.warnings = [*before.warnings, *after.warnings]
+    after.fixed = fixed.count
+    return FixRun(after, [fixed])

@@ -1,0 +1,325 @@
+"""Check many files: cache look-ups, the text pre-filter, then parsing over a process pool.
+
+The main process reads every file once (to hash it for the cache and to run the cheap
+pre-filter). Only files that may contain service code are parsed, and only those go to the
+worker processes -- as paths, in chunks of similar total size, biggest first, so the pool
+stays busy to the end. A run with little to parse never starts the pool.
+
+Per-file results are pure data (:class:`~lucent_lint.engine.results.FileResult`), independent of the
+other files, so they come back in any order and are put back in the order of the input:
+the output of ``--jobs 4`` is identical to that of ``--jobs 1``.
+
+Files that are not parsed still belong to the repository class index, through a text scan
+(:func:`~lucent_lint.engine.project.scan_classes`). That scan is only needed when some finding
+waits for the index; :func:`complete_index` runs it on demand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.project import scan_classes, source_root_aliases
+from lucent_lint.engine.results import FileResult
+from lucent_lint.engine.source import decode, may_contain_service_code, oversized
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+
+    from lucent_lint.config import Settings
+    from lucent_lint.engine.registry import Selection
+    from lucent_lint.run.cache import Cache
+
+#: below this much source to parse, a pool costs more (fork, pickling) than it saves
+POOL_MIN_BYTES = 120_000
+#: chunks per worker: small enough to balance the load, big enough to amortise the IPC
+CHUNKS_PER_WORKER = 6
+
+Advance = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class _Item:
+    index: int
+    path: str
+    display: str
+    module: str
+    is_package: bool
+    size: int
+    #: the file's bytes, read once by the main process; ``None`` for the workers, which
+    #: get paths and read the files themselves
+    data: bytes | None = None
+
+
+@dataclass
+class Checked:
+    """The per-file results of a run, in input order, and which unparsed files still owe
+    their classes to the index."""
+
+    results: list[FileResult]
+    #: index -> file whose classes are not scanned yet (its result has none)
+    unscanned: dict[int, _Item] = field(default_factory=dict)
+    #: the files parsed in this run (cache misses that may hold service code), as shown
+    parsed: list[str] = field(default_factory=list)
+    #: worker processes the run started (0: it parsed in this process)
+    workers: int = 0
+
+
+class ModuleNames:
+    """``module_name_for`` of resolved paths, each directory's package looked up once (a
+    directory's package is its parent's plus its name, when it has an ``__init__.py``)."""
+
+    def __init__(self) -> None:
+        self._packages: dict[str, str] = {}
+
+    def package(self, directory: str) -> str:
+        known = self._packages.get(directory)
+        if known is None:
+            known = ""
+            if os.path.isfile(os.path.join(directory, "__init__.py")):
+                parent, _, name = directory.rpartition(os.sep)
+                parent = parent or os.sep
+                head = self.package(parent) if parent != directory else ""
+                known = f"{head}.{name}" if head else name
+            self._packages[directory] = known
+        return known
+
+    def __call__(self, path: Path) -> tuple[str, bool]:
+        directory, _, name = str(path).rpartition(os.sep)
+        package = self.package(directory or os.sep)
+        if name == "__init__.py":
+            return package, True
+        stem = name[:-3] if name.endswith(".py") else name.rpartition(".")[0] or name
+        return (f"{package}.{stem}" if package else stem), False
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def check_files(
+    files: Sequence[Path],
+    displays: Sequence[str],
+    settings: Settings,
+    selection: Selection,
+    *,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    advance: Advance | None = None,
+) -> Checked:
+    """Check ``files`` (shown as ``displays``); see the module docstring."""
+    results: list[FileResult | None] = [None] * len(files)
+    checked = Checked(results=results)  # type: ignore[arg-type]
+    names = ModuleNames()
+    to_parse: list[_Item] = []
+    #: cache misses and their digests, to store once they are checked
+    misses: list[tuple[_Item, str]] = []
+    done_here = 0
+    for index, (path, display) in enumerate(zip(files, displays, strict=True)):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            result = FileResult(path=display)
+            result.error = f"{display}: cannot read: {exc.strerror or exc}"
+            results[index] = result
+            done_here += 1
+            continue
+        skipped = oversized(data, display, settings)
+        if skipped is not None:
+            results[index] = skipped
+            done_here += 1
+            continue
+        module, is_package = names(path)
+        item = _Item(index, str(path), display, module, is_package, len(data))
+        if cache is not None:
+            digest = content_digest(data)
+            hit = cache.get(item.path, digest, module, is_package, display)
+            if hit is not None:
+                results[index], scanned = hit
+                if not scanned:
+                    checked.unscanned[index] = item
+                done_here += 1
+                continue
+            misses.append((item, digest))
+        text, problem = decode(data, display)
+        if text is None:
+            results[index] = FileResult(path=display, findings=[problem])  # type: ignore[list-item]
+        elif not may_contain_service_code(text, settings):
+            results[index] = FileResult(path=display)
+            checked.unscanned[index] = item
+        else:
+            item.data = data
+            to_parse.append(item)
+            continue
+        done_here += 1
+    if advance is not None and done_here:
+        advance(done_here)
+
+    checked.parsed = [item.display for item in to_parse]
+    total = sum(item.size for item in to_parse)
+    if jobs > 1 and len(to_parse) > 1 and total >= POOL_MIN_BYTES:
+        for item in to_parse:
+            item.data = None  # paths, not contents, go to the workers
+        checked.workers = _check_in_pool(to_parse, results, settings, selection, jobs, advance)
+    else:
+        for item in to_parse:
+            results[item.index] = _check_item(item, settings, selection)
+            if advance is not None:
+                advance(1)
+
+    if cache is not None:
+        for item, digest in misses:
+            result = results[item.index]
+            if result is not None and result.error is None and result.warning is None:
+                scanned = item.index not in checked.unscanned
+                cache.put(item.path, digest, item.module, item.is_package, result, scanned)
+    return checked
+
+
+def complete_index(checked: Checked, settings: Settings, cache: Cache | None = None) -> int:
+    """Give every unparsed file its classes (the text scan), for the repository index;
+    returns how many files it scanned."""
+    scanned = len(checked.unscanned)
+    for index, item in checked.unscanned.items():
+        result = checked.results[index]
+        try:
+            data = Path(item.path).read_bytes()
+        except OSError:
+            continue
+        text, _ = decode(data, item.display)
+        classes = scan_classes(text, item.module, item.is_package) if text else {}
+        result.classes = source_root_aliases(classes, item.path, item.module, settings)
+        if cache is not None:
+            cache.update_classes(item.path, result.classes)
+    checked.unscanned.clear()
+    return scanned
+
+
+# -- the pool ----------------------------------------------------------------------------------
+
+_WORKER: tuple[Settings, Selection] | None = None
+
+
+def _init_worker(settings: Settings, selection: Selection) -> None:
+    global _WORKER  # noqa: PLW0603 - one task per worker process
+    _WORKER = (settings, selection)
+
+
+def _check_item(item: _Item, settings: Settings, selection: Selection) -> FileResult:
+    """Check one file: from the bytes the main process read, else read by its path."""
+    data, item.data = item.data, None
+    if data is None:
+        try:
+            data = Path(item.path).read_bytes()
+        except OSError as exc:
+            result = FileResult(path=item.display)
+            result.error = f"{item.display}: cannot read: {exc.strerror or exc}"
+            return result
+    try:
+        return check_source(data, item.display, item.module, item.is_package, settings, selection)
+    except Exception as exc:  # a broken file must never take the run down
+        result = FileResult(path=item.display)
+        result.error = f"{item.display}: internal error: {type(exc).__name__}: {exc}"
+        return result
+
+
+def _check_chunk(chunk: list[_Item]) -> list[tuple[int, FileResult]]:
+    assert _WORKER is not None
+    settings, selection = _WORKER
+    return [(item.index, _check_item(item, settings, selection)) for item in chunk]
+
+
+def chunked(items: Sequence[_Item], workers: int) -> list[list[_Item]]:
+    """Chunks of similar total size, biggest files first (the longest-first schedule keeps
+    every worker busy until the end)."""
+    ordered = sorted(items, key=lambda item: (-item.size, item.index))
+    target = max(1, sum(item.size for item in ordered) // (workers * CHUNKS_PER_WORKER))
+    chunks: list[list[_Item]] = []
+    current: list[_Item] = []
+    size = 0
+    for item in ordered:
+        current.append(item)
+        size += item.size
+        if size >= target:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()  # pragma: no cover - no fork on this platform
+
+
+def _check_in_pool(
+    items: list[_Item],
+    results: list[FileResult | None],
+    settings: Settings,
+    selection: Selection,
+    jobs: int,
+    advance: Advance | None,
+) -> int:
+    """Check ``items`` over up to ``jobs`` worker processes; returns how many it started."""
+    # imported here: a run with little to parse never pays for the pool machinery
+    import gc
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    from lucent_lint.engine import analysis  # noqa: F401 - libcst and the rules, imported once before the
+
+    # fork so that every worker inherits them instead of importing them again
+    selection.rules  # noqa: B018 - loads the rule classes
+
+    chunks = chunked(items, jobs)
+    workers = min(jobs, len(chunks))
+    pending_chunks = {id(chunk): chunk for chunk in chunks}
+    # Objects the workers inherit (modules, settings) are frozen before the fork: the
+    # workers' collections never traverse them, nor copy their pages on write.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_pool_context(),
+            initializer=_init_worker,
+            initargs=(settings, selection),
+        ) as pool:
+            try:
+                futures = {pool.submit(_check_chunk, chunk): chunk for chunk in chunks}
+            finally:
+                gc.unfreeze()  # the workers are forked by now (all at the first submit)
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    for index, result in future.result():
+                        results[index] = result
+                    chunk = futures[future]
+                    del pending_chunks[id(chunk)]
+                    if advance is not None:
+                        advance(len(chunk))
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): finish the rest here, one file at a time.
+        for chunk in pending_chunks.values():
+            for item in chunk:
+                results[item.index] = _check_item(item, settings, selection)
+                if advance is not None:
+                    advance(1)
+    return workers
