@@ -43,6 +43,15 @@ MAX_DLQ_ERROR = 1024
 DEFAULT_COMMAND_CONCURRENCY = 32
 
 
+def command_names(subject: str) -> tuple[str, str]:
+    """``(target service, command type)`` of a ``lucent.commands.{service}.{Command}``
+    subject (empty strings for any other subject): what command errors report."""
+    tokens = subject.split(".")
+    if len(tokens) == 4 and tokens[:2] == ["lucent", "commands"]:
+        return tokens[2].replace("_", "-"), tokens[3]
+    return "", ""
+
+
 def dead_letter_subject(durable: str) -> str:
     """``lucent.dlq.{durable}``: where a message goes after its last failed delivery."""
     return DEAD_LETTER_PREFIX + durable

@@ -28,6 +28,7 @@ from .base import (
     MessageHandler,
     RequestHandler,
     Subscription,
+    command_names,
     dead_letter_headers,
     dead_letter_subject,
     is_permanent,
@@ -261,8 +262,10 @@ class InProcessMessageBus(MessageBus):
     ) -> Message:
         self._check_open()
         matching = [r for r in self._responders if subject_matches(r.subject, subject)]
+        service, command = command_names(subject)
+        names = {"target_service": service, "command_type": command, "subject": subject}
         if not matching:
-            raise NoHandlerError(f"no responders on {subject!r}", subject=subject)
+            raise NoHandlerError(f"no responders on {subject!r}", **names)
         # one member per queue group answers; the first group's reply wins
         groups: dict[str, list[_Responder]] = {}
         for responder in matching:
@@ -279,13 +282,13 @@ class InProcessMessageBus(MessageBus):
             reply = await asyncio.wait_for(asyncio.shield(task), timeout)
         except TimeoutError as err:
             raise CommandTimeoutError(
-                f"no reply on {subject!r} within {timeout:g}s", subject=subject
+                f"no reply on {subject!r} within {timeout:g} s", **names
             ) from err
         except Exception as err:
             # a responder that fails sends no reply: the requester times out, as on NATS
             _log.warning("responder on %s failed without replying: %s", subject, err)
             raise CommandTimeoutError(
-                f"no reply on {subject!r}: the responder failed", subject=subject
+                f"no reply on {subject!r}: the responder failed", **names
             ) from err
         return Message(subject, reply, {}, 1)
 

@@ -43,6 +43,7 @@ from .base import (
     MessageBus,
     MessageHandler,
     RequestHandler,
+    command_names,
 )
 from .base import Subscription as BaseSubscription
 from .nats_consumer import ConsumerOptions, PullConsumer
@@ -65,13 +66,6 @@ DEAD_LETTER_STREAM = "LUCENT_DEAD_LETTERS"
 #: a header carrying a serving handler's crash, when it raised instead of replying
 HEADER_SERVE_ERROR = "Lucent-Serve-Error"
 _PUBLISH_ATTEMPTS = 3
-
-
-def _command_names(subject: str) -> tuple[str, str]:
-    tokens = subject.split(".")
-    if len(tokens) == 4 and tokens[:2] == ["lucent", "commands"]:
-        return tokens[2].replace("_", "-"), tokens[3]
-    return "", ""
 
 
 def _check_durable(durable: str) -> None:
@@ -248,7 +242,7 @@ class NatsMessageBus(MessageBus):
     async def request(
         self, subject: str, data: bytes, headers: dict[str, str], timeout: float
     ) -> Message:
-        service, command = _command_names(subject)
+        service, command = command_names(subject)
         check_size(self._nc, f"command on {subject!r}", subject, data, headers)
         deadline = time.monotonic() + timeout
         try:

@@ -1,5 +1,6 @@
-"""The in-process bus keeps the MessageBus contract: wildcards, durable consumers that
-survive a stop, bounded redelivery, dead letters, request/reply errors."""
+"""What only the in-process bus has to show (the contract suite covers what every bus
+does): its subject matching, draining on stop, members sharing a durable, the backoff
+between redeliveries, and a closed bus."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import itertools
 
 import pytest
 
-from lucent_runtime import CommandTimeoutError, NoHandlerError
+from lucent_runtime import LucentError
 from lucent_runtime.backends.base import Message
 from lucent_runtime.backends.memory import InProcessMessageBus, subject_matches
 
@@ -28,26 +29,6 @@ from .helpers import eventually
 )  # fmt: skip
 def test_subject_matching(pattern: str, subject: str, matches: bool) -> None:
     assert subject_matches(pattern, subject) is matches
-
-
-async def test_durable_keeps_messages_published_while_stopped() -> None:
-    bus = InProcessMessageBus()
-    got: list[bytes] = []
-
-    async def handler(message: Message) -> None:
-        got.append(message.data)
-
-    first = await bus.subscribe("lucent.events.>", "ledger", handler)
-    await bus.publish("lucent.events.domain.x.TradeOpened", b"1", {})
-    await eventually(lambda: got == [b"1"])
-    await first.stop()
-    await bus.publish("lucent.events.domain.x.TradeOpened", b"2", {})
-    await asyncio.sleep(0.02)
-    assert got == [b"1"]
-    second = await bus.subscribe("lucent.events.>", "ledger", handler)
-    await eventually(lambda: got == [b"1", b"2"])
-    await second.stop()
-    await bus.close()
 
 
 async def test_stop_drains_queued_messages() -> None:
@@ -115,26 +96,8 @@ async def test_redelivery_backs_off_then_dead_letters_with_the_error() -> None:
     await bus.close()
 
 
-async def test_request_reply_errors() -> None:
+async def test_a_closed_bus_refuses_work() -> None:
     bus = InProcessMessageBus()
-    with pytest.raises(NoHandlerError):
-        await bus.request("lucent.commands.x.Do", b"", {}, 1.0)
-
-    async def echo(message: Message) -> bytes:
-        return message.data + message.headers["suffix"].encode()
-
-    async def stuck(message: Message) -> bytes:
-        await asyncio.sleep(5)
-        return b""
-
-    await bus.serve("lucent.commands.x.Do", "x", echo)
-    served = await bus.serve("lucent.commands.x.Wait", "x", stuck)
-    reply = await bus.request("lucent.commands.x.Do", b"ping", {"suffix": "!"}, 1.0)
-    assert reply.data == b"ping!"
-    with pytest.raises(CommandTimeoutError):
-        await bus.request("lucent.commands.x.Wait", b"", {}, 0.05)
-    for task in list(served.in_flight):  # type: ignore[attr-defined]
-        task.cancel()
     await bus.close()
-    with pytest.raises(Exception, match="closed"):
+    with pytest.raises(LucentError, match="closed"):
         await bus.publish("a", b"", {})

@@ -111,17 +111,6 @@ async def test_multi_event_append_is_atomic(
     assert [e.version for e in await store.read_stream("trade-m")] == [1, 2, 3, 4]
 
 
-async def test_duplicate_event_id_is_deduplicated(store: JetStreamEventStore) -> None:
-    event = new_event()
-    first = await store.append("trade-dup", [event])
-    again = await store.append("trade-dup", [event])
-    assert again == first
-    batch = [new_event(), new_event()]
-    stored = await store.append("trade-dup", batch)
-    assert await store.append("trade-dup", batch) == stored
-    assert [e.version for e in await store.read_stream("trade-dup")] == [1, 2, 3]
-
-
 async def test_duplicate_with_stale_expected_version_returns_the_stored_event(
     store: JetStreamEventStore, other_store: JetStreamEventStore
 ) -> None:
