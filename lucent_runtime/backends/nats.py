@@ -16,9 +16,9 @@ Connection settings, from the URL first and the environment second:
 TLS is all or nothing: a ``tls://`` URL, any ``NATS_TLS_*`` variable or a ``tls`` option
 makes it required, and a server that does not switch to TLS is refused before the client
 sends its ``CONNECT`` (which carries the credentials). A refused credential, a certificate
-that does not verify and such a downgrade are permanent: the first connection gives up at
-once with a :class:`ConfigurationError` naming the cause (never the secret) instead of
-retrying until ``initial_connect_timeout``.
+that does not verify, a client certificate missing or refused and such a downgrade are
+permanent: the first connection gives up at once with a :class:`ConfigurationError`
+naming the cause (never the secret) instead of retrying until ``initial_connect_timeout``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,13 @@ from .nats_bus import NatsMessageBus
 from .nats_client import RecoveringClient
 from .nats_store import JetStreamEventStore
 
-__all__ = ["TlsDowngradeError", "connect_options", "create_nats_backends", "redact_url"]
+__all__ = [
+    "ClientCertificateError",
+    "TlsDowngradeError",
+    "connect_options",
+    "create_nats_backends",
+    "redact_url",
+]
 
 _STORE_OPTIONS = frozenset({"stream", "duplicate_window", "retry_window"})
 _BUS_OPTIONS = frozenset(
@@ -150,26 +156,83 @@ class TlsDowngradeError(nats_errors.Error):
         )
 
 
+class ClientCertificateError(nats_errors.Error):
+    """The server verifies client certificates and refuses the connection: none is
+    configured, or the server does not accept the one offered."""
+
+    def __init__(self, configured: bool | None) -> None:
+        super().__init__()
+        self.configured = configured
+
+    def __str__(self) -> str:
+        if self.configured is False:
+            return (
+                "the server requires a client certificate and none is configured (set "
+                "NATS_TLS_CERT and NATS_TLS_KEY); no credentials were sent"
+            )
+        offered = (
+            "the one configured (NATS_TLS_CERT)"
+            if self.configured
+            else "the one in the tls option's context, or that context holds none"
+        )
+        return (
+            "the server requires a client certificate and dropped the connection right after "
+            f"the TLS handshake: it refused {offered}"
+        )
+
+
 class _TlsRequiredClient(RecoveringClient):
-    """A client that refuses to send ``CONNECT`` over a connection that is not TLS.
+    """A client that refuses to send ``CONNECT`` over a connection that is not TLS, and
+    names a refused client certificate at once.
 
     ``nats-py`` upgrades to TLS only when the server's ``INFO`` asks for it, so a server
     (or a man in the middle) that does not ask would receive the credentials in plain
     text. ``_connect_command`` builds the ``CONNECT`` line right before it is written, on
     the first connection and on every reconnect: the check sits there.
+
+    A server that verifies clients says so in its ``INFO`` (``tls_verify``). Under TLS 1.3
+    it checks the client's certificate only after the client has finished its handshake,
+    then sends an alert and drops the connection; the client, already writing ``CONNECT``
+    and ``PING``, often sees only a broken pipe or a reset, the alert unread. So: no
+    certificate configured for such a server is refused before the handshake, and a
+    connection that such a server drops between the handshake and its ``PONG`` is a
+    refused certificate, not a network failure to retry.
+
+    ``client_certificate`` says whether one is configured (None: unknown, the caller gave
+    its own ``ssl.SSLContext``).
     """
+
+    def __init__(self, client_certificate: bool | None = None) -> None:
+        super().__init__()
+        self._client_certificate = client_certificate
+        self._handshake_done = False
+
+    async def _process_info(self, info: dict[str, Any], initial_connection: bool = False) -> None:
+        if initial_connection and info.get("tls_verify") and self._client_certificate is False:
+            raise ClientCertificateError(configured=False)
+        await super()._process_info(info, initial_connection)
 
     def _connect_command(self) -> bytes:
         writer = getattr(self._transport, "_io_writer", None)
         if writer is None or writer.get_extra_info("ssl_object") is None:
             raise TlsDowngradeError()
+        self._handshake_done = True
         return super()._connect_command()
+
+    async def _process_connect_init(self) -> None:
+        self._handshake_done = False
+        try:
+            await super()._process_connect_init()
+        except ConnectionError as err:  # reset, broken pipe; an ssl.SSLError is no such
+            if self._handshake_done and self._server_info.get("tls_verify"):
+                raise ClientCertificateError(self._client_certificate) from err
+            raise
 
 
 def _permanent(err: BaseException) -> str | None:
     """Why ``err`` will not go away by retrying (a refused credential, a certificate that
     does not verify, a TLS downgrade), or None for a transient error."""
-    if isinstance(err, TlsDowngradeError):
+    if isinstance(err, TlsDowngradeError | ClientCertificateError):
         return str(err)
     if isinstance(err, nats_errors.AuthorizationError):
         return "the server refused the credentials (Authorization Violation)"
@@ -180,6 +243,11 @@ def _permanent(err: BaseException) -> str | None:
         return f"the server's TLS certificate did not verify: {err.verify_message}"
     if isinstance(err, ssl.SSLError):
         reason = err.reason or text
+        if "CERTIFICATE_REQUIRED" in reason:
+            return f"the server requires a client certificate and none was offered ({reason})"
+        if "ALERT" in reason and ("CERTIFICATE" in reason or "UNKNOWN_CA" in reason):
+            # an alert is the server's word: it did not accept our certificate
+            return f"the server refused the client certificate ({reason})"
         return f"the TLS handshake failed: {reason}"
     return None
 
@@ -187,6 +255,7 @@ def _permanent(err: BaseException) -> str | None:
 async def connect(url: str, env: Mapping[str, str] | None = None, **extra: Any) -> Client:
     """Connect to NATS; a server that cannot be reached, refuses the credentials or the
     certificate, or does not offer the required TLS is a :class:`ConfigurationError`."""
+    env = os.environ if env is None else env
     options = connect_options(url, env)
     tls_option = extra.pop("tls", None)
     if tls_option is not None:
@@ -213,7 +282,12 @@ async def connect(url: str, env: Mapping[str, str] | None = None, **extra: Any) 
     # reconnect_time_wait, two minutes by default): bound the first connection, and stop
     # at once on an error that retrying cannot fix
     deadline = float(options.pop("initial_connect_timeout", 10.0))
-    client = _TlsRequiredClient() if "tls" in options else RecoveringClient()
+    client: RecoveringClient = RecoveringClient()
+    if "tls" in options:
+        # whether a client certificate is configured: unknown in a caller's own context
+        client = _TlsRequiredClient(
+            None if tls_option is not None else bool(env.get("NATS_TLS_CERT"))
+        )
     attempt = asyncio.ensure_future(client.connect(error_cb=_remember, **options))
     try:
         done, _ = await asyncio.wait(

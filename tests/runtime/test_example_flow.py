@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "fixtures" / "example_flow" / "complete_event_flow.py"
+from tests.runtime.helpers import run_example
 
 
 def test_example_runs_embedded_and_prints_the_trace_trees(tmp_path: Path) -> None:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("NATS_URL", "OTEL_EXPORTER_OTLP_ENDPOINT")
-    }
-    env["LUCENT_DATA_DIR"] = str(tmp_path / "data")
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLE)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+    done = run_example(tmp_path)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     lines = [line.rstrip() for line in out.splitlines()]

@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +21,7 @@ from lucent_runtime import (
 )
 from lucent_runtime._redact import REDACTED, is_secret_key
 
-from .helpers import span, trading_context
+from .helpers import EXAMPLE, example_env, span, trading_context
 
 
 class YieldService(CryptoTradingServiceBase):
@@ -209,12 +208,10 @@ def test_example_first_output_in_a_terminal_is_not_a_crash(tmp_path):
     """Run the example in a pseudo-terminal: the failed strategy's log is one readable
     line plus a short traceback, after a line that says the failure is on purpose."""
     pty = pytest.importorskip("pty")
-    example = Path(__file__).resolve().parents[2] / "fixtures/example_flow/complete_event_flow.py"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NATS_", "LUCENT_"))}
-    env.update({"LUCENT_DATA_DIR": str(tmp_path / "data"), "NO_COLOR": "1", "COLUMNS": "200"})
+    env = example_env(tmp_path, NO_COLOR="1", COLUMNS="200")
     master, slave = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, str(example)], stdout=slave, stderr=slave, env=env, cwd=tmp_path
+        [sys.executable, str(EXAMPLE)], stdout=slave, stderr=slave, env=env, cwd=tmp_path
     )
     os.close(slave)
     chunks = []

@@ -143,18 +143,17 @@ def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
 
-@pytest.fixture
-def certificates(tmp_path: Path) -> Path:
-    """A CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl."""
+def make_pki(d: Path, ca_name: str, names: tuple[str, ...]) -> Path:
+    """In ``d``: a CA ``ca.pem`` and, signed by it, ``NAME.pem`` + ``NAME.key`` for each
+    name, valid for 127.0.0.1; made by openssl."""
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is needed to make test certificates")
-    d = tmp_path / "pki"
     d.mkdir()
     _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-days", "1", "-subj", "/CN=test-ca",
+             "-days", "1", "-subj", f"/CN={ca_name}",
              "-keyout", "ca.key", "-out", "ca.pem", cwd=d)  # fmt: skip
     (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    for name in ("server", "client"):
+    for name in names:
         _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                  "-subj", f"/CN={name}",
                  "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=d)  # fmt: skip
@@ -162,6 +161,12 @@ def certificates(tmp_path: Path) -> Path:
                  "-CAcreateserial", "-days", "1", "-extfile", "san.ext",
                  "-out", f"{name}.pem", cwd=d)  # fmt: skip
     return d
+
+
+@pytest.fixture
+def certificates(tmp_path: Path) -> Path:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate."""
+    return make_pki(tmp_path / "pki", "test-ca", ("server", "client"))
 
 
 async def test_tls_with_ca_and_client_certificate(tmp_path: Path, certificates: Path) -> None:

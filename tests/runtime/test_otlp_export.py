@@ -1,49 +1,89 @@
 """OTLP export out of the box: the runnable example, with only the standard ``OTEL_*``
-variables set, sends its traces and metrics to a real OTLP/HTTP receiver on 127.0.0.1
-(decoded with opentelemetry-proto): one trace per flow with correct parents, PRODUCER and
-CONSUMER spans with messaging and business attributes, one ``service.name`` resource per
-service (``OTEL_SERVICE_NAME`` wins), and the millisecond histograms with their buckets."""
+variables set, sends its traces and metrics to a real OTLP receiver on 127.0.0.1, over
+HTTP and over gRPC (decoded with opentelemetry-proto): one trace per flow with correct
+parents, PRODUCER and CONSUMER spans with messaging and business attributes, one
+``service.name`` resource per service (``OTEL_SERVICE_NAME`` wins), and the millisecond
+histograms with their buckets."""
 
 from __future__ import annotations
 
 import gzip
-import importlib.util
-import os
-import subprocess
-import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import grpc
 import pytest
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
 )
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from lucent_runtime._telemetry import DURATION_BUCKETS_MS
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "fixtures" / "example_flow" / "complete_event_flow.py"
+from tests.runtime.helpers import run_example
 
 
 class Receiver:
-    """An OTLP/HTTP receiver: keeps the decoded export requests by path."""
+    """What an OTLP receiver got: the export requests of each signal (``traces``,
+    ``metrics``), decoded."""
+
+    endpoint: str
 
     def __init__(self) -> None:
-        self.requests: dict[str, list[bytes]] = defaultdict(list)
-        received = self.requests
+        self.traces: list[ExportTraceServiceRequest] = []
+        self.metrics: list[ExportMetricsServiceRequest] = []
+
+    def spans(self) -> list[tuple[str, Span]]:
+        """(resource service.name, span) of every exported span."""
+        out = []
+        for request in self.traces:
+            for resource_spans in request.resource_spans:
+                service = _attributes(resource_spans.resource.attributes)["service.name"]
+                for scope in resource_spans.scope_spans:
+                    out.extend((service, item) for item in scope.spans)
+        return out
+
+    def histograms(self) -> dict[tuple[str, str], list]:
+        """(resource service.name, metric name) -> the metric's histogram data points."""
+        out: dict[tuple[str, str], list] = defaultdict(list)
+        for request in self.metrics:
+            for resource_metrics in request.resource_metrics:
+                service = _attributes(resource_metrics.resource.attributes)["service.name"]
+                for scope in resource_metrics.scope_metrics:
+                    for metric in scope.metrics:
+                        if metric.HasField("histogram"):
+                            assert metric.unit == "ms", metric.name
+                            out[service, metric.name].extend(metric.histogram.data_points)
+        return out
+
+
+class HttpReceiver(Receiver):
+    """An OTLP/HTTP receiver (``POST /v1/traces``, ``/v1/metrics``, protobuf bodies)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
-                received[self.path].append(body)
-                self.send_response(200)
+                if self.path == "/v1/traces":
+                    receiver.traces.append(ExportTraceServiceRequest.FromString(body))
+                elif self.path == "/v1/metrics":
+                    receiver.metrics.append(ExportMetricsServiceRequest.FromString(body))
+                self.send_response(200 if self.path in ("/v1/traces", "/v1/metrics") else 404)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -54,30 +94,44 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def spans(self) -> list[tuple[str, Span]]:
-        """(resource service.name, span) of every exported span."""
-        out = []
-        for body in self.requests["/v1/traces"]:
-            request = ExportTraceServiceRequest.FromString(body)
-            for resource_spans in request.resource_spans:
-                service = _attributes(resource_spans.resource.attributes)["service.name"]
-                for scope in resource_spans.scope_spans:
-                    out.extend((service, item) for item in scope.spans)
-        return out
+    def __enter__(self) -> HttpReceiver:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
 
-    def histograms(self) -> dict[tuple[str, str], list]:
-        """(resource service.name, metric name) -> the metric's histogram data points."""
-        out: dict[tuple[str, str], list] = defaultdict(list)
-        for body in self.requests["/v1/metrics"]:
-            request = ExportMetricsServiceRequest.FromString(body)
-            for resource_metrics in request.resource_metrics:
-                service = _attributes(resource_metrics.resource.attributes)["service.name"]
-                for scope in resource_metrics.scope_metrics:
-                    for metric in scope.metrics:
-                        if metric.HasField("histogram"):
-                            assert metric.unit == "ms", metric.name
-                            out[service, metric.name].extend(metric.histogram.data_points)
-        return out
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class GrpcReceiver(Receiver):
+    """An OTLP/gRPC receiver: the collector's TraceService and MetricsService ``Export``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        receiver = self
+
+        class Traces(trace_service_pb2_grpc.TraceServiceServicer):
+            def Export(self, request, context):
+                receiver.traces.append(request)
+                return ExportTraceServiceResponse()
+
+        class Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):
+            def Export(self, request, context):
+                receiver.metrics.append(request)
+                return ExportMetricsServiceResponse()
+
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Traces(), self.server)
+        metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(Metrics(), self.server)
+        port = self.server.add_insecure_port("127.0.0.1:0")
+        self.endpoint = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> GrpcReceiver:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop(grace=None)
 
 
 def _attributes(pairs) -> dict[str, object]:
@@ -90,41 +144,36 @@ def _attributes(pairs) -> dict[str, object]:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    thread = threading.Thread(target=found.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with HttpReceiver() as found:
         yield found
-    finally:
-        found.server.shutdown()
-        found.server.server_close()
 
 
-def run_example(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OTEL_", "NATS_", "LUCENT_")) and k != "NO_PROXY"
-    }
-    env.update(variables)
-    env["LUCENT_DATA_DIR"] = str(tmp_path / "data")
-    env["NO_PROXY"] = "127.0.0.1"
-    return subprocess.run(
-        [sys.executable, str(EXAMPLE)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+@pytest.fixture
+def grpc_receiver() -> Iterator[Receiver]:
+    with GrpcReceiver() as found:
+        yield found
 
 
 def test_example_exports_traces_and_metrics_per_service(tmp_path: Path, receiver) -> None:
     done = run_example(tmp_path, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint)
     assert done.returncode == 0, done.stderr
     assert "Trace " in done.stdout  # the trees are printed too
+    assert_flows_exported(receiver)
+
+
+def test_example_exports_over_grpc(tmp_path: Path, grpc_receiver) -> None:
+    done = run_example(
+        tmp_path,
+        OTEL_EXPORTER_OTLP_ENDPOINT=grpc_receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL="grpc",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Trace " in done.stdout
+    assert_flows_exported(grpc_receiver)
+
+
+def assert_flows_exported(receiver: Receiver) -> None:
+    """The example's two flows, as the receiver got them."""
     exported = receiver.spans()
     assert exported, "no span was exported"
 
@@ -192,33 +241,44 @@ def test_otel_service_name_wins(tmp_path: Path, receiver) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert {service for service, _ in receiver.spans()} == {"arbitrage-app"}
-    assert receiver.requests["/v1/metrics"] == []  # metrics were turned off
+    assert receiver.metrics == []  # metrics were turned off
 
 
 def test_without_the_endpoint_nothing_is_exported(tmp_path: Path, receiver) -> None:
     done = run_example(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Trace " in done.stdout
-    assert receiver.requests == {}
+    assert receiver.traces == receiver.metrics == []
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("opentelemetry.exporter.otlp.proto.grpc") is not None,
-    reason="the gRPC exporter is installed here",
+@pytest.mark.parametrize(
+    ("protocol", "module", "extra"),
+    [
+        ("grpc", "opentelemetry.exporter.otlp.proto.grpc", "otlp-grpc"),
+        ("http/protobuf", "opentelemetry.exporter.otlp.proto.http", "otlp"),
+    ],
+    ids=["grpc", "http"],
 )
-def test_missing_exporter_is_a_one_line_error_only_when_export_is_asked(tmp_path: Path) -> None:
+def test_missing_exporter_is_a_one_line_error_only_when_export_is_asked(
+    tmp_path: Path, protocol: str, module: str, extra: str
+) -> None:
+    # a base install: the exporter package (the extra) is not there
     done = run_example(
         tmp_path,
+        without=[module],
         OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:4317",
-        OTEL_EXPORTER_OTLP_PROTOCOL="grpc",
+        OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
     )
     assert done.returncode == 2
     errors = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(errors) == 1, done.stderr
-    assert "pip install 'lucent-lint[otlp-grpc]'" in errors[0]
+    assert f"the {protocol} exporter is not installed" in errors[0]
+    assert f"pip install 'lucent-lint[{extra}]'" in errors[0]
     assert "Traceback" not in done.stderr
     # the same protocol without an endpoint asks for no export: the example runs
-    assert run_example(tmp_path, OTEL_EXPORTER_OTLP_PROTOCOL="grpc").returncode == 0
+    unasked = run_example(tmp_path, without=[module], OTEL_EXPORTER_OTLP_PROTOCOL=protocol)
+    assert unasked.returncode == 0, unasked.stderr
+    assert "Trace " in unasked.stdout
 
 
 # -- what the variables select (no provider installed) -------------------------------------

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from lucent_runtime._errors import ConfigurationError
 from lucent_runtime.backends.nats import create_nats_backends
-from tests.runtime.test_nats_connection import certificates, round_trip, server
+from tests.runtime.test_nats_connection import certificates, make_pki, round_trip, server
 
 __all__ = ["certificates"]  # the fixture, used by name
 
@@ -122,19 +122,84 @@ async def test_wrong_password_and_token_fail_fast(tmp_path: Path) -> None:
         assert elapsed < 1.0, elapsed
 
 
-async def test_certificate_failures_fail_fast(tmp_path: Path, certificates: Path) -> None:
+@pytest.fixture
+def foreign_client(certificates: Path) -> tuple[Path, Path]:
+    """A client certificate and key signed by a CA that the server does not trust."""
+    d = make_pki(certificates / "foreign", "foreign-ca", ("client",))
+    return d / "client.pem", d / "client.key"
+
+
+@pytest.fixture
+def verifying_server(tmp_path: Path, certificates: Path) -> Iterator[str]:
+    """A nats-server with TLS that wants a password and a client certificate from the
+    test CA; yields its tls:// URL with the right password."""
     d = certificates
     tls_args = ("--tls", "--tlscert", str(d / "server.pem"), "--tlskey", str(d / "server.key"))
     verify = ("--tlsverify", "--tlscacert", str(d / "ca.pem"))
-    with server(tmp_path, *tls_args, *verify, scheme="tls") as (url, port):
-        # the server's certificate is not trusted without the CA
-        message, elapsed = await refused(f"tls://app:{PASSWORD}@127.0.0.1:{port}", {})
-        assert "certificate did not verify" in message
+    with server(tmp_path, "--user", "app", "--pass", PASSWORD, *tls_args, *verify) as (_, port):
+        yield f"tls://app:{PASSWORD}@127.0.0.1:{port}"
+
+
+async def test_untrusted_server_certificate_fails_fast(
+    verifying_server: str, certificates: Path
+) -> None:
+    # without the CA the server's certificate is not trusted
+    d = certificates
+    env = {"NATS_TLS_CERT": str(d / "client.pem"), "NATS_TLS_KEY": str(d / "client.key")}
+    message, elapsed = await refused(verifying_server, env)
+    assert "certificate did not verify" in message
+    assert PASSWORD not in message
+    assert elapsed < 1.0, elapsed
+
+
+# Under TLS 1.3 the server checks the client's certificate after the client has finished
+# its handshake, so the refusal races the client's first writes: some attempts read the
+# server's alert, others see only a reset. Every attempt must name the cause at once.
+ATTEMPTS = 8
+
+
+async def test_missing_client_certificate_fails_fast(
+    verifying_server: str, certificates: Path
+) -> None:
+    env = {"NATS_TLS_CA": str(certificates / "ca.pem")}
+    for _ in range(ATTEMPTS):
+        message, elapsed = await refused(verifying_server, env)
+        assert "requires a client certificate and none is configured" in message, message
+        assert "NATS_TLS_CERT" in message
         assert PASSWORD not in message
         assert elapsed < 1.0, elapsed
-        # the server wants a client certificate. TLS 1.3 reports that after the handshake,
-        # so the first attempts may see only a reset connection and be retried (2 s apart)
-        # before the server's alert names the cause: bounded, not yet "at once"
-        message, elapsed = await refused(url, {"NATS_TLS_CA": str(d / "ca.pem")})
-        assert "TLS" in message
-        assert elapsed < 8.0, elapsed
+
+
+async def test_context_without_client_certificate_fails_fast(
+    verifying_server: str, certificates: Path
+) -> None:
+    # a caller's own SSLContext: whether it holds a certificate is not known beforehand
+    context = ssl.create_default_context(cafile=str(certificates / "ca.pem"))
+    for _ in range(ATTEMPTS):
+        message, elapsed = await refused(verifying_server, {}, tls=context)
+        assert "requires a client certificate" in message, message
+        assert PASSWORD not in message
+        assert elapsed < 1.0, elapsed
+
+
+async def test_refused_client_certificate_fails_fast(
+    verifying_server: str, certificates: Path, foreign_client: tuple[Path, Path]
+) -> None:
+    cert, key = foreign_client
+    env = {"NATS_TLS_CA": str(certificates / "ca.pem"), "NATS_TLS_CERT": str(cert)}
+    env["NATS_TLS_KEY"] = str(key)
+    for _ in range(ATTEMPTS):
+        message, elapsed = await refused(verifying_server, env)
+        assert "refused" in message and "client certificate" in message, message
+        assert PASSWORD not in message
+        assert elapsed < 1.0, elapsed
+
+
+async def test_trusted_client_certificate_connects(
+    verifying_server: str, certificates: Path
+) -> None:
+    # the control for the three above: the same server accepts the right certificate
+    d = certificates
+    env = {"NATS_TLS_CA": str(d / "ca.pem"), "NATS_TLS_CERT": str(d / "client.pem")}
+    env["NATS_TLS_KEY"] = str(d / "client.key")
+    await round_trip(verifying_server, env)
