@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
+from ..runtime.helpers import run_example
 from .conftest import lucent_trace
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "fixtures" / "example_flow" / "complete_event_flow.py"
 
 
 def readme_commands() -> list[list[str]]:
@@ -25,13 +22,7 @@ def readme_commands() -> list[list[str]]:
 
 
 def test_readme_commands_answer_on_the_example(tmp_path: Path) -> None:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("NATS_URL", "OTEL_EXPORTER_OTLP_ENDPOINT")
-    }
-    env["LUCENT_DATA_DIR"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=60
-    )
+    done = run_example(tmp_path, LUCENT_DATA_DIR=str(tmp_path))
     assert done.returncode == 0, done.stderr
     commands = readme_commands()
     assert [c[0] for c in commands] == ["find", "show", "find", "find", "journey", "stats"]
