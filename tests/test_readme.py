@@ -128,8 +128,8 @@ def test_ci_recipes_install_this_release_from_git() -> None:
 
 @pytest.mark.slow
 def test_pre_commit_and_pip_recipes_work_from_a_tagged_clone(tmp_path: Path) -> None:
-    """The recipes with the git URL replaced by a clone of this repository, tagged as the
-    release tag the lead creates: pip resolves the tag to this version, pre-commit
+    """The recipes with the git URL replaced by a clone of this repository, tagged with this
+    version's release tag: pip resolves the tag to this version, pre-commit
     installs and runs the hook from it."""
     if not (REPO / ".git").exists():
         pytest.skip("needs the git history of this checkout")
