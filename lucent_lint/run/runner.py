@@ -59,7 +59,7 @@ def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
     return frozenset(c for c in selection.codes if any(c.startswith(p) for p in prefixes))
 
 
-def check_results(
+def finalize_results(
     results: Sequence[FileResult],
     relatives: Sequence[str],
     settings: Settings,
@@ -96,7 +96,7 @@ def _extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
     )
 
 
-def walk_adopted(
+def _walk_adopted(
     results: list[FileResult],
     files: Sequence[Path],
     settings: Settings,
@@ -172,11 +172,11 @@ def run_check(
         # the index serves deferred findings only
         scanned = complete_index(checked, settings, cache)
     if adopting:
-        walk_adopted(checked.results, files, settings, selection, index_results)
+        _walk_adopted(checked.results, files, settings, selection, index_results)
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)
-    run = check_results(checked.results, relatives, settings, selection, index_results)
+    run = finalize_results(checked.results, relatives, settings, selection, index_results)
     run.parsed, run.workers, run.scanned = checked.parsed, checked.workers, scanned
     run.warnings[:0] = skipped
     return run
@@ -193,7 +193,7 @@ def run_stdin(
     module_name, is_package = stdin_module(filename)
     result = check_source(data, filename, module_name, is_package, settings, selection)
     relatives = [relative_to_root(Path(filename), root)]
-    return check_results([result], relatives, settings, selection, index_results)
+    return finalize_results([result], relatives, settings, selection, index_results)
 
 
 def stdin_module(filename: str) -> tuple[str, bool]:
