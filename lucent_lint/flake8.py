@@ -33,7 +33,7 @@ from lucent_lint.engine.registry import Selection, UnknownCodeError
 from lucent_lint.engine.results import FileResult
 from lucent_lint.run.discovery import _excluded, relative_to_root
 from lucent_lint.run.repo_index import index_results, project_root
-from lucent_lint.run.runner import check_results
+from lucent_lint.run.runner import finalize_results
 
 #: how long (seconds) one process reuses a project index before checking files again
 INDEX_TTL = 2.0
@@ -126,6 +126,6 @@ class LucentFlake8Plugin:
         if root is not None:
             own = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
             others = [r for r in _project_index(root, settings) if r.path != own]
-        run = check_results([result], [relative], settings, selection, index_results=others)
+        run = finalize_results([result], [relative], settings, selection, index_results=others)
         for finding in run.findings:
             yield self._message(finding.line, finding.column - 1, finding.code, finding.message)

@@ -37,7 +37,7 @@ from lucent_lint.engine.transform import apply, choose, parent_map
 from lucent_lint.engine.verify import same_outside
 from lucent_lint.fixes.unused_noqa import remove_codes
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
-from lucent_lint.run.runner import RunResult, check_results, per_file_ignored, stdin_module
+from lucent_lint.run.runner import RunResult, finalize_results, per_file_ignored, stdin_module
 
 MAX_ROUNDS = 10
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -393,7 +393,7 @@ def fix_paths(
         module_name, is_package = module_name_for(path)
         results.append(check_source(data, display, module_name, is_package, settings, selection))
         raw.append(data)
-    before = check_results(results, relatives, settings, selection, index_results)
+    before = finalize_results(results, relatives, settings, selection, index_results)
     before.warnings[:0] = skipped
     fixable = {f.path for f in before.findings if f.fixable}
     fixer = FileFixer(settings, selection, build_index([*results, *index_results], settings))
@@ -422,7 +422,7 @@ def fix_paths(
         results[index] = check_source(new, display, module_name, is_package, settings, selection)
     if write and out.fixed:
         errors = before.errors
-        out.run = check_results(results, relatives, settings, selection, index_results)
+        out.run = finalize_results(results, relatives, settings, selection, index_results)
         out.run.errors = [*errors, *(e for e in out.run.errors if e not in errors)]
         out.run.warnings = [
             *before.warnings,
@@ -445,7 +445,7 @@ def fix_stdin(
     module_name, is_package = stdin_module(filename)
     relative = relative_to_root(Path(filename), root)
     result = check_source(data, filename, module_name, is_package, settings, selection)
-    before = check_results([result], [relative], settings, selection, index_results)
+    before = finalize_results([result], [relative], settings, selection, index_results)
     text, _ = decode(data, filename)
     if not any(f.fixable for f in before.findings) or text is None:
         fixed = FixedFile(filename, text or "", text or "", encoding=source_encoding(data))
@@ -460,7 +460,7 @@ def fix_stdin(
         return FixRun(before, [fixed])
     new = fixed.fixed.encode(fixed.encoding)
     result = check_source(new, filename, module_name, is_package, settings, selection)
-    after = check_results([result], [relative], settings, selection, index_results)
+    after = finalize_results([result], [relative], settings, selection, index_results)
     after.errors = [*before.errors, *after.errors]
     after.warnings = [*before.warnings, *after.warnings]
     after.fixed = fixed.count

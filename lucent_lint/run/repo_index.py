@@ -116,7 +116,7 @@ def index_results(
     use_cache: bool = True,
 ) -> list[FileResult]:
     """One class-only :class:`FileResult` per project file not in ``exclude``, for
-    :func:`run.check_results`'s ``index_results``. Files are in discovery order."""
+    :func:`run.runner.finalize_results`'s ``index_results``. Files are in discovery order."""
     root = root.resolve()
     skip = {p.resolve() for p in exclude}
     cache_file = _cache_file(root, settings)

@@ -1,4 +1,12 @@
-"""A whole run: discover files, check each, build the index, finalize every result."""
+"""A whole run: discover files, check each, build the index, finalize every result.
+
+:func:`run_check` checks the files under some paths (through the cache and the process
+pool of :mod:`lucent_lint.run.pool`), :func:`run_stdin` one text read from stdin; both end in
+:func:`finalize_results`, which turns per-file results into a :class:`RunResult` against
+the project index. A :class:`RunResult` is what every output format and the exit code read;
+``--fix`` and ``--changed-since`` (:mod:`lucent_lint.run.fix`, :mod:`lucent_lint.run.changed`)
+produce one too.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +29,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunResult:
+    """The findings of a run (file by file, each in position order) and what the outputs
+    need besides them."""
+
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     #: files skipped unchecked and why (too large, beyond libcst, a broken symlink):
@@ -59,7 +70,7 @@ def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
     return frozenset(c for c in selection.codes if any(c.startswith(p) for p in prefixes))
 
 
-def check_results(
+def finalize_results(
     results: Sequence[FileResult],
     relatives: Sequence[str],
     settings: Settings,
@@ -96,7 +107,7 @@ def _extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
     )
 
 
-def walk_adopted(
+def _walk_adopted(
     results: list[FileResult],
     files: Sequence[Path],
     settings: Settings,
@@ -172,11 +183,11 @@ def run_check(
         # the index serves deferred findings only
         scanned = complete_index(checked, settings, cache)
     if adopting:
-        walk_adopted(checked.results, files, settings, selection, index_results)
+        _walk_adopted(checked.results, files, settings, selection, index_results)
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)
-    run = check_results(checked.results, relatives, settings, selection, index_results)
+    run = finalize_results(checked.results, relatives, settings, selection, index_results)
     run.parsed, run.workers, run.scanned = checked.parsed, checked.workers, scanned
     run.warnings[:0] = skipped
     return run
@@ -190,10 +201,11 @@ def run_stdin(
     selection: Selection,
     index_results: Sequence[FileResult] = (),
 ) -> RunResult:
+    """Check ``data``, read from stdin, as the file ``filename`` (which need not exist)."""
     module_name, is_package = stdin_module(filename)
     result = check_source(data, filename, module_name, is_package, settings, selection)
     relatives = [relative_to_root(Path(filename), root)]
-    return check_results([result], relatives, settings, selection, index_results)
+    return finalize_results([result], relatives, settings, selection, index_results)
 
 
 def stdin_module(filename: str) -> tuple[str, bool]:

@@ -19,7 +19,7 @@ from lucent_lint.engine.check import check_source
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.source import may_contain_service_code
 from lucent_lint.run.fix import fix_stdin
-from lucent_lint.run.runner import check_results
+from lucent_lint.run.runner import finalize_results
 
 SETTINGS = Settings()
 SELECTION = Selection(SETTINGS.select, SETTINGS.ignore, SETTINGS.extend_select)
@@ -42,7 +42,7 @@ def check_properties(text: str) -> bool:
     data = text.encode("utf-8", errors="surrogatepass")
     result = check_source(data, "fuzz.py", "fuzz", False, SETTINGS, SELECTION)
     assert result.error is None, result.error
-    run = check_results([result], ["fuzz.py"], SETTINGS, SELECTION)
+    run = finalize_results([result], ["fuzz.py"], SETTINGS, SELECTION)
     assert run.errors == [], run.errors
     syntax = [f for f in run.findings if f.code == "LUC001"]
     try:

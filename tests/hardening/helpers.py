@@ -9,7 +9,7 @@ from pathlib import Path
 from lucent_lint.config import Settings, settings_from_mapping
 from lucent_lint.engine.check import check_source
 from lucent_lint.engine.registry import Selection
-from lucent_lint.run.runner import RunResult, check_results
+from lucent_lint.run.runner import RunResult, finalize_results
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "from lucent_runtime import CryptoTradingServiceBase\n"
@@ -53,7 +53,7 @@ def lint(source: str | bytes, config: dict | None = None) -> RunResult:
     data = source.encode() if isinstance(source, str) else source
     result = check_source(data, "svc.py", "svc", False, settings, selection)
     assert result.error is None, result.error
-    return check_results([result], ["svc.py"], settings, selection)
+    return finalize_results([result], ["svc.py"], settings, selection)
 
 
 def found(source: str | bytes, config: dict | None = None) -> list[tuple[int, int, str]]:

@@ -9,7 +9,7 @@ from lucent_lint.config import Settings, settings_from_mapping
 from lucent_lint.engine.check import check_source
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import Finding
-from lucent_lint.run.runner import check_results
+from lucent_lint.run.runner import finalize_results
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def lint_text(
     selection = Selection(settings.select, settings.ignore, settings.extend_select)
     result = check_source(text.encode(), path, module, False, settings, selection)
     assert result.error is None, result.error
-    return check_results([result], [path], settings, selection).findings
+    return finalize_results([result], [path], settings, selection).findings
 
 
 def pairs(findings: list[Finding]) -> list[tuple[int, str]]:

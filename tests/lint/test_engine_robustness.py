@@ -17,7 +17,7 @@ from lucent_lint.config import Settings, settings_from_mapping
 from lucent_lint.engine.check import check_source
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import Finding
-from lucent_lint.run.runner import check_results, run_check
+from lucent_lint.run.runner import finalize_results, run_check
 
 from .helpers import REPO
 
@@ -37,7 +37,7 @@ def lint_bytes(data: bytes, config: dict | None = None) -> list[Finding]:
     selection = Selection(settings.select, settings.ignore, settings.extend_select)
     result = check_source(data, "svc.py", "svc", False, settings, selection)
     assert result.error is None
-    return check_results([result], ["svc.py"], settings, selection).findings
+    return finalize_results([result], ["svc.py"], settings, selection).findings
 
 
 def found(data: bytes, config: dict | None = None) -> list[tuple[int, int, str]]:
