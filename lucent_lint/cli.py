@@ -125,6 +125,12 @@ def check(
 
     _check_output(output)
     use_stdin = paths == (Path("-"),)
+    if Path("-") in paths and not use_stdin:
+        _fail("`-` (read stdin) cannot be combined with other paths")
+    if use_stdin and changed_since is not None:
+        _fail("--changed-since cannot be combined with `-` (read stdin)")
+    if stdin_filename is not None and not use_stdin:
+        _fail("--stdin-filename names the file read from stdin: give `-` as the path")
     targets = [Path(".")] if not paths else [] if use_stdin else list(paths)
     try:
         config_start = [Path(stdin_filename)] if use_stdin and stdin_filename else targets

@@ -139,6 +139,23 @@ def test_changed_since_with_fix_or_diff_is_a_usage_error(project: Path, mode: st
     assert sources(project) == {"ledger.py": UNFIXABLE, "svc.py": FIXABLE}
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-", "--changed-since", "main"), "--changed-since cannot be combined with `-`"),
+        (("--stdin-filename", "svc.py", "."), "--stdin-filename names the file read from stdin"),
+        (("-", "svc.py"), "`-` (read stdin) cannot be combined with other paths"),
+    ],
+)
+def test_stdin_options_that_would_be_ignored_are_usage_errors(
+    project: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = check(project, *args, stdin=FIXABLE)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"lucent-lint: error: {message}")
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
+
+
 def test_a_bad_option_is_reported_before_the_mode_runs(project: Path) -> None:
     done = check(project, "--fix", "--select", "LUC999", ".")
     assert done.returncode == 2
