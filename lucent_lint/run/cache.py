@@ -183,9 +183,15 @@ def _decode(raw: Any, display: str) -> FileResult:
 
 
 def _classes(raw: Any) -> dict[str, list[str]]:
+    """A stored class table, checked (not copied: a warm index reads one per file)."""
     if not isinstance(raw, dict):
         raise TypeError("expected a class table")
-    return {_str(name): [_str(base) for base in bases] for name, bases in raw.items()}
+    for name, bases in raw.items():
+        if not (isinstance(name, str) and type(bases) is list):
+            raise TypeError("expected a class name and its bases")
+        for base in bases:
+            _str(base)
+    return raw
 
 
 # -- the cache file ---------------------------------------------------------------------------
