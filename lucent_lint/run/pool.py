@@ -1,16 +1,19 @@
 """Check many files: cache look-ups, the text pre-filter, then parsing over a process pool.
 
-The main process reads every file once (to hash it for the cache and to run the cheap
-pre-filter). Only files that may contain service code are parsed, and only those go to the
-worker processes -- as paths, in chunks of similar total size, biggest first, so the pool
-stays busy to the end. A run with little to parse never starts the pool.
+Every file goes through the engine's one per-file step,
+:func:`~lucent_lint.engine.check.check_source`, split here where the cache and the pool
+come in. The main process reads every file once (to hash it for the cache and to run the
+step's cheap first half, :func:`~lucent_lint.engine.check.source_text` and the pre-filter).
+Only files that may contain service code are parsed, and only those go to the worker
+processes -- as paths, in chunks of similar total size, biggest first, so the pool stays
+busy to the end. A run with little to parse never starts the pool.
 
 Per-file results are pure data (:class:`~lucent_lint.engine.results.FileResult`), independent of the
 other files, so they come back in any order and are put back in the order of the input:
 the output of ``--jobs 4`` is identical to that of ``--jobs 1``.
 
 Files that are not parsed still belong to the repository class index, through a text scan
-(:func:`~lucent_lint.engine.project.scan_classes`). That scan is only needed when some finding
+(:func:`~lucent_lint.engine.check.scan_text`). That scan is only needed when some finding
 waits for the index; :func:`complete_index` runs it on demand.
 """
 
