@@ -19,7 +19,6 @@ rather than stopping flake8 with a traceback.
 from __future__ import annotations
 
 import ast
-import re
 import time
 from collections.abc import Iterator
 from functools import lru_cache
@@ -31,13 +30,13 @@ from lucent_lint.engine.check import check_source
 from lucent_lint.engine.project import module_name_for
 from lucent_lint.engine.registry import Selection, UnknownCodeError
 from lucent_lint.engine.results import FileResult
+from lucent_lint.engine.source import decode, read_source, source_encoding
 from lucent_lint.run.discovery import _excluded, relative_to_root
 from lucent_lint.run.repo_index import index_results, project_root
 from lucent_lint.run.runner import finalize_results
 
 #: how long (seconds) one process reuses a project index before checking files again
 INDEX_TTL = 2.0
-_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 _indexes: dict[tuple[Path, str], tuple[float, list[FileResult]]] = {}
 
@@ -54,34 +53,27 @@ def _project_index(root: Path, settings: Settings) -> list[FileResult]:
     now = time.monotonic()
     entry = _indexes.get(key)
     if entry is None or now - entry[0] > INDEX_TTL:
-        entry = (now, index_results(root, settings))
+        entry = (now, index_results(root, settings).results)
         _indexes[key] = entry
     return entry[1]
 
 
 def _source_bytes(lines: list[str], path: Path | None) -> bytes:
     """The file's bytes as the command line would read them: from disk when flake8's
-    lines are the file's content, else flake8's lines (stdin, unsaved buffers)."""
+    lines are the file's content (decoded by the linter's rule, or as flake8 reads bytes
+    that rule refuses), else flake8's lines (stdin, unsaved buffers) in the encoding they
+    declare."""
     text = "".join(lines)
     if path is not None:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = None
+        data, _ = read_source(path, str(path))
         if data is not None:
-            try:
-                if data.decode("utf-8-sig") == text:
-                    return data
-            except UnicodeDecodeError:
-                return data  # another declared encoding: flake8 decoded the same bytes
-    for line in lines[:2]:
-        match = _COOKIE.match(line)
-        if match:
-            try:
-                return text.encode(match.group(1), errors="replace")
-            except LookupError:
-                break
-    return text.encode("utf-8", errors="surrogatepass")
+            decoded, _ = decode(data, str(path))
+            if decoded is None:  # flake8 falls back to latin-1 (and strips a BOM)
+                decoded = data.decode("latin-1").removeprefix("\xef\xbb\xbf")
+            if decoded == text:
+                return data
+    encoding = source_encoding("".join(lines[:2]).encode("utf-8", errors="surrogatepass"))
+    return text.encode(encoding, errors="surrogatepass" if encoding == "utf-8" else "replace")
 
 
 class LucentFlake8Plugin:

@@ -28,6 +28,58 @@ from lucent_lint.engine.suppress import apply_noqa, noqa_span
 UNUSED_NOQA = "LUC002"
 
 
+def source_text(data: bytes, path: str, settings: Settings) -> tuple[str | None, FileResult]:
+    """The first, cheap step for a file's bytes: its text and an empty result to fill, or
+    None and its finished result when there is no text to check (skipped over
+    ``max-file-size``, LUC001 when it does not decode)."""
+    skipped = oversized(data, path, settings)
+    if skipped is not None:
+        return None, skipped
+    text, problem = decode(data, path)
+    if text is None:
+        return None, FileResult(path=path, findings=[problem])  # type: ignore[list-item]
+    return text, FileResult(path=path)
+
+
+def scan_text(
+    text: str, path: str, module_name: str, is_package: bool, settings: Settings
+) -> FileResult:
+    """The result of a file the text test finds no service code in: its classes, from a
+    text scan, and nothing else."""
+    classes = scan_classes(text, module_name, is_package)
+    return FileResult(path=path, classes=source_root_aliases(classes, path, module_name, settings))
+
+
+def check_text(
+    text: str,
+    path: str,
+    module_name: str,
+    is_package: bool,
+    settings: Settings,
+    selection: Selection,
+) -> FileResult:
+    """Check the text of a file that may hold service code: CPython's verdict, then a parse
+    and one walk with the selected rules."""
+    result = FileResult(path=path)
+    problem = compile_problem(text, path)
+    if problem is not None:
+        result.findings.append(problem)
+        return result
+    limit = beyond_libcst(text)
+    if limit is not None:
+        return FileResult(path=path, warning=unparsable(path, limit))
+    from lucent_lint.engine.analysis import walk_into  # libcst and the rules load only when needed
+
+    try:
+        walk_into(result, text, module_name, is_package, settings, selection)
+    except RecursionError:  # libcst's code generation (positions) on a deep expression
+        return FileResult(path=path, warning=unparsable(path, DEEP))
+    if result.warning is not None:  # skipped: neither findings nor unused noqa from it
+        result.noqa = {}
+    result.classes = source_root_aliases(result.classes, path, module_name, settings)
+    return result
+
+
 def check_source(
     data: bytes,
     path: str,
@@ -38,39 +90,16 @@ def check_source(
     *,
     walk: bool = False,
 ) -> FileResult:
-    """Check one file's bytes. The result still holds deferred findings and the noqa map:
-    :func:`finalize` completes it. ``walk``: parse and walk even a file the text test
-    finds no service code in (its class reaches a runtime base through the index)."""
-    skipped = oversized(data, path, settings)
-    if skipped is not None:
-        return skipped
-    result = FileResult(path=path)
-    text, problem = decode(data, path)
+    """Check one file's bytes: :func:`source_text`, then the text test decides between
+    :func:`scan_text` and :func:`check_text`. The result still holds deferred findings and
+    the noqa map: :func:`finalize` completes it. ``walk``: parse and walk even a file the
+    text test finds no service code in (its class reaches a runtime base through the index)."""
+    text, result = source_text(data, path, settings)
     if text is None:
-        result.findings.append(problem)  # type: ignore[arg-type]
         return result
-    if not walk and not may_contain_service_code(text, settings):
-        result.classes = scan_classes(text, module_name, is_package)
-    else:
-        problem = compile_problem(text, path)
-        if problem is not None:
-            result.findings.append(problem)
-            return result
-        limit = beyond_libcst(text)
-        if limit is not None:
-            return FileResult(path=path, warning=unparsable(path, limit))
-        from lucent_lint.engine.analysis import (
-            walk_into,  # libcst and the rules load only when needed
-        )
-
-        try:
-            walk_into(result, text, module_name, is_package, settings, selection)
-        except RecursionError:  # libcst's code generation (positions) on a deep expression
-            return FileResult(path=path, warning=unparsable(path, DEEP))
-        if result.warning is not None:  # skipped: neither findings nor unused noqa from it
-            result.noqa = {}
-    result.classes = source_root_aliases(result.classes, path, module_name, settings)
-    return result
+    if walk or may_contain_service_code(text, settings):
+        return check_text(text, path, module_name, is_package, settings, selection)
+    return scan_text(text, path, module_name, is_package, settings)
 
 
 # -- completing results ----------------------------------------------------------------------

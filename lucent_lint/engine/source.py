@@ -1,9 +1,11 @@
-"""A file's text as the engine sees it: decoded, judged by CPython, and tested cheaply.
+"""A file's text as the engine sees it: read, decoded, judged by CPython, and tested cheaply.
 
-Everything here works on bytes or text without libcst: the size limit, decoding (BOM and
-PEP 263 cookie, one rule for the whole linter), CPython's verdict on the syntax, the text
-test that decides whether a file needs parsing at all, what libcst cannot represent, and
-whether a file is generated.
+Everything here works on bytes or text without libcst: reading a file (:func:`read_source`,
+the one place a file that cannot be read becomes an error), the size limit, decoding (a
+UTF-8 BOM and the PEP 263 cookie: :func:`decode`, and :func:`source_encoding` to write
+fixed text back the same way -- one rule for the whole linter), CPython's verdict on the
+syntax, the text test that decides whether a file needs parsing at all, what libcst cannot
+represent, and whether a file is generated.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import sys
 import warnings
 from functools import lru_cache
+from pathlib import Path
 
 from lucent_lint.config import Settings
 from lucent_lint.engine.registry import CATALOGUE
@@ -68,20 +71,50 @@ def _syntax_finding(path: str, message: str, line: int, column: int) -> Finding:
     )
 
 
+def read_source(path: Path | str, display: str) -> tuple[bytes | None, str | None]:
+    """The bytes of the file at ``path``, or None and the one-line error every entry point
+    reports for a file it cannot read (``display`` names the file in it)."""
+    try:
+        return Path(path).read_bytes(), None
+    except OSError as exc:
+        return None, f"{display}: cannot read: {exc.strerror or exc}"
+
+
+#: a PEP 263 encoding declaration, looked for in the first two lines
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _declared(data: bytes) -> tuple[bool, str]:
+    """Whether ``data`` starts with a UTF-8 BOM, and the encoding its first two lines
+    declare (``utf-8`` when they declare none)."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    for raw in data[3 if bom else 0 : 400].split(b"\n", 2)[:2]:
+        match = _COOKIE.match(raw)
+        if match:
+            return bom, match.group(1).decode("ascii")
+    return bom, "utf-8"
+
+
+def source_encoding(data: bytes) -> str:
+    """The codec :func:`decode` reads ``data`` with, to write text back in the file's own
+    encoding: ``utf-8-sig`` after a BOM, else the declared one (``utf-8`` when there is
+    none or it is unknown, as then the file never decodes)."""
+    bom, encoding = _declared(data)
+    if bom:
+        return "utf-8-sig"
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return "utf-8"
+
+
 def decode(data: bytes, path: str) -> tuple[str | None, Finding | None]:
     """Text of a source file (BOM and PEP 263 cookie honoured), or a LUC001 finding."""
     nul = data.find(b"\0")
     if nul >= 0:
         line, column = _position_of(data, nul)
         return None, _syntax_finding(path, "source contains a null byte", line, column)
-    encoding = "utf-8"
-    bom = data.startswith(codecs.BOM_UTF8)
-    head = data[3 if bom else 0 : 400].split(b"\n", 2)[:2]
-    for raw in head:
-        match = re.match(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", raw)
-        if match:
-            encoding = match.group(1).decode("ascii")
-            break
+    bom, encoding = _declared(data)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:

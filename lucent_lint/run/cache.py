@@ -1,21 +1,30 @@
-"""The result cache in ``.lucent_lint_cache/`` at the project root.
+"""The cache in ``.lucent_lint_cache/`` at the project root: per-file results and classes.
 
-One cache file per (lucent-lint build, effective configuration, rule selection), holding
-for every file checked the blake2b hash of its bytes, its module name and its whole
-:class:`~lucent_lint.engine.results.FileResult`: findings (files with findings are cached too),
-findings deferred to the repository index, the ``# noqa`` map, the file's classes for the
-index and the text of the lines findings are on.
+One store serves both ways the linter looks at a file: a check needs the file's whole
+:class:`~lucent_lint.engine.results.FileResult` -- findings (files with findings are cached
+too), findings deferred to the repository index, the ``# noqa`` map and the text of the
+lines findings are on -- and the project class index (the flake8 plugin, ``--changed-since``,
+partial runs) needs only the file's classes. An entry, keyed by the file's absolute path,
+holds the blake2b hash of the file's bytes, its size and modification time when that hash
+was last confirmed, its module name, the result (None while only the classes are known)
+and the classes (None while a check has not needed them). It is valid while the hash and
+the module name match. A check reads every file anyway and looks its entry up by hash; the
+class index first compares size and modification time, and reads and hashes only the
+files whose stamp differs, so a repeated index costs one ``stat`` per file.
 
-The repository index is deliberately not part of the key: per-file results never depend
+The repository index is deliberately not part of a result: per-file results never depend
 on other files, because findings that need the index (LUC101/LUC102) are stored deferred
 and resolved after every file is in. Editing one file therefore invalidates one entry,
 and the cross-file decisions are still made fresh on every run.
 
-The file is JSON (never unpickled: its content is data, not code) behind a header with
-a format version and a checksum of the body. A file that is truncated, corrupted, of
-another format version or of another build is ignored and rebuilt; an entry that does
-not decode is a miss. Saving writes a temporary file and renames it over the old one, so
-a concurrent reader sees the old cache or the new one, never half of one.
+One rule invalidates the whole store: there is one file per configuration (the settings'
+digest and the rule selection, in its name), and its header holds the format version, the
+key (the build fingerprint of :func:`build_fingerprint` with that configuration) and a
+checksum of the body. A file that is truncated, corrupted, of another format or of another
+build is ignored and rewritten in place; an entry that does not decode is a miss. The file
+is JSON (never unpickled: its content is data, not code). Saving writes a temporary file
+and renames it over the old one, so a concurrent reader sees the old cache or the new one,
+never half of one.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".lucent_lint_cache"
 MAGIC = b"lucent-lint-cache"
-FORMAT = 1
+FORMAT = 2
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # lucent_lint/
 _NAMING = _PACKAGE.parent / "lucent_runtime" / "naming.py"
@@ -58,15 +67,26 @@ def build_fingerprint() -> str:
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def _configuration(settings: Settings, selection: Selection) -> str:
+    raw = f"{settings.digest()}\n{','.join(sorted(selection.codes))}"
+    return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+
+
 def cache_key(settings: Settings, selection: Selection) -> str:
-    raw = "\n".join((build_fingerprint(), settings.digest(), ",".join(sorted(selection.codes))))
+    """What a cache file is valid for: this build, these settings, this rule selection."""
+    raw = f"{build_fingerprint()}\n{_configuration(settings, selection)}"
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def content_digest(data: bytes) -> str:
+    """The hash an entry is valid for."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # -- (de)serialising results ------------------------------------------------------------------
 
 
-def _encode(result: FileResult, scanned: bool) -> list[Any]:
+def _encode(result: FileResult) -> list[Any]:
     return [
         [
             [
@@ -88,7 +108,6 @@ def _encode(result: FileResult, scanned: bool) -> list[Any]:
             for d in result.deferred
         ],
         [[line, list(codes) if codes is not None else None] for line, codes in result.noqa.items()],
-        result.classes if scanned else None,
         [[line, text] for line, text in result.lines.items()],
         result.parsed,
     ]
@@ -106,9 +125,10 @@ def _int(value: Any) -> int:
     return value
 
 
-def _decode(raw: Any, display: str) -> tuple[FileResult, bool]:
-    """Rebuild a result; any unexpected shape raises (TypeError, ValueError, ...)."""
-    findings_raw, deferred_raw, noqa_raw, classes_raw, lines_raw, parsed = raw
+def _decode(raw: Any, display: str) -> FileResult:
+    """Rebuild a result (without its classes); any unexpected shape raises (TypeError,
+    ValueError, ...)."""
+    findings_raw, deferred_raw, noqa_raw, lines_raw, parsed = raw
     findings = []
     for (
         code,
@@ -151,36 +171,49 @@ def _decode(raw: Any, display: str) -> tuple[FileResult, bool]:
         _int(line): None if codes is None else tuple(_str(c) for c in codes)
         for line, codes in noqa_raw
     }
-    scanned = classes_raw is not None
-    classes = {}
-    if scanned:
-        if not isinstance(classes_raw, dict):
-            raise TypeError("expected a class table")
-        classes = {_str(name): [_str(b) for b in bases] for name, bases in classes_raw.items()}
     lines = {_int(line): _str(text) for line, text in lines_raw}
-    result = FileResult(
+    return FileResult(
         path=display,
         findings=findings,
         deferred=deferred,
         noqa=noqa,
-        classes=classes,
         lines=lines,
         parsed=bool(parsed),
     )
-    return result, scanned
+
+
+def _classes(raw: Any) -> dict[str, list[str]]:
+    """A stored class table, checked (not copied: a warm index reads one per file)."""
+    if not isinstance(raw, dict):
+        raise TypeError("expected a class table")
+    for name, bases in raw.items():
+        if not (isinstance(name, str) and type(bases) is list):
+            raise TypeError("expected a class name and its bases")
+        for base in bases:
+            _str(base)
+    return raw
 
 
 # -- the cache file ---------------------------------------------------------------------------
 
 
-class Cache:
-    """Results by absolute path, valid while the content hash and module name match."""
+#: an entry: content digest, [mtime_ns, size] (None until the index confirms the digest),
+#: module name, is package, encoded result (None: classes only), classes (None: unscanned)
+_DIGEST, _STAMP, _MODULE, _PACKAGE_FLAG, _RESULT, _CLASSES = range(6)
 
-    def __init__(self, directory: Path, key: str) -> None:
+#: a :meth:`Cache.get` or :meth:`Cache.classes` entry that does not decode
+_BAD_ENTRY = (TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+class Cache:
+    """Results and classes by absolute path, valid while the content hash and module name
+    match (see the module docstring)."""
+
+    def __init__(self, directory: Path, name: str, key: str) -> None:
         self.directory = directory
         self.key = key
-        self.path = directory / f"results-{key}.json"
-        #: absolute path -> [content digest, module name, is package, encoded result]
+        self.path = directory / f"results-{name}.json"
+        #: absolute path -> entry (see ``_DIGEST`` ...)
         self.entries: dict[str, list[Any]] = {}
         self.touched: set[str] = set()
         self.loaded = False
@@ -188,7 +221,8 @@ class Cache:
 
     @classmethod
     def open(cls, root: Path, settings: Settings, selection: Selection) -> Cache:
-        cache = cls(root / CACHE_DIR, cache_key(settings, selection))
+        name = _configuration(settings, selection)
+        cache = cls(root / CACHE_DIR, name, cache_key(settings, selection))
         cache.load()
         return cache
 
@@ -215,21 +249,30 @@ class Cache:
             self.entries = entries
             self.loaded = True
 
+    def _entry(self, path: str, module: str, is_package: bool) -> list[Any] | None:
+        entry = self.entries.get(path)
+        if not isinstance(entry, list) or len(entry) != 6:
+            return None
+        if entry[_MODULE] != module or entry[_PACKAGE_FLAG] is not is_package:
+            return None
+        return entry
+
     def get(
         self, path: str, digest: str, module: str, is_package: bool, display: str
     ) -> tuple[FileResult, bool] | None:
         """The cached result of ``path`` (and whether its classes are known), or None."""
-        entry = self.entries.get(path)
-        if not isinstance(entry, list) or len(entry) != 4:
-            return None
-        if entry[0] != digest or entry[1] != module or entry[2] is not is_package:
+        entry = self._entry(path, module, is_package)
+        if entry is None or entry[_DIGEST] != digest or entry[_RESULT] is None:
             return None
         try:
-            hit = _decode(entry[3], display)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            result = _decode(entry[_RESULT], display)
+            scanned = entry[_CLASSES] is not None
+            if scanned:
+                result.classes = _classes(entry[_CLASSES])
+        except _BAD_ENTRY:
             return None
         self.touched.add(path)
-        return hit
+        return result, scanned
 
     def put(
         self,
@@ -240,20 +283,67 @@ class Cache:
         result: FileResult,
         scanned: bool,
     ) -> None:
+        """Store a check's result of ``path`` (with its classes when ``scanned``)."""
         try:  # a deferred payload must survive JSON; one that does not is not cached
             for item in result.deferred:
                 json.dumps(item.payload)
         except (TypeError, ValueError):
             return
-        self.entries[path] = [digest, module, is_package, _encode(result, scanned)]
+        classes = result.classes if scanned else None
+        self.entries[path] = [digest, None, module, is_package, _encode(result), classes]
         self.touched.add(path)
         self.dirty = True
 
     def update_classes(self, path: str, classes: dict[str, list[str]]) -> None:
         entry = self.entries.get(path)
-        if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[3], list):
-            entry[3][3] = classes
+        if isinstance(entry, list) and len(entry) == 6:
+            entry[_CLASSES] = classes
             self.dirty = True
+
+    def classes(
+        self,
+        path: str,
+        module: str,
+        is_package: bool,
+        stamp: list[int],
+        digest: str | None = None,
+    ) -> dict[str, list[str]] | None:
+        """The cached classes of ``path`` when its entry holds for the file as it is: its
+        ``stamp`` (``[mtime_ns, size]``) is the one recorded, or else -- the file read --
+        its content hash is ``digest`` (the stamp is then recorded for the next look-up).
+        None when they must be found again."""
+        entry = self._entry(path, module, is_package)
+        if entry is None or entry[_CLASSES] is None:
+            return None
+        if entry[_STAMP] != stamp:
+            if digest is None or entry[_DIGEST] != digest:
+                return None
+            entry[_STAMP] = stamp
+            self.dirty = True
+        try:
+            classes = _classes(entry[_CLASSES])
+        except _BAD_ENTRY:
+            return None
+        self.touched.add(path)
+        return classes
+
+    def put_classes(
+        self,
+        path: str,
+        digest: str,
+        stamp: list[int],
+        module: str,
+        is_package: bool,
+        classes: dict[str, list[str]],
+    ) -> None:
+        """Store the classes of ``path``; a check's result of the same content stays."""
+        entry = self._entry(path, module, is_package)
+        if entry is not None and entry[_DIGEST] == digest:
+            entry[_STAMP], entry[_CLASSES] = stamp, classes
+        else:
+            self.entries[path] = [digest, stamp, module, is_package, None, classes]
+        self.touched.add(path)
+        self.dirty = True
 
     def save(self) -> bool:
         """Write the cache atomically. Entries of files not seen in this run are kept while
@@ -284,6 +374,7 @@ class Cache:
                 os.unlink(temporary)
             return False
         self.dirty = False
+        self.loaded = True
         return True
 
 

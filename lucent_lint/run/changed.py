@@ -104,5 +104,5 @@ def run_changed(
     changed = set(changed_files(ref, root))
     selected = [path for path in candidates if path in changed]
     project = project_root(root) or work_tree(root)
-    others = index_results(project, settings, selected, use_cache=use_cache)
+    others = index_results(project, settings, selected, use_cache=use_cache).results
     return run_check(selected, settings, root, selection, others, jobs=jobs, use_cache=use_cache)

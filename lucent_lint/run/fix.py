@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import io
-import re
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,16 +30,15 @@ from lucent_lint.engine.project import ProjectIndex, module_name_for
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import FileResult
 from lucent_lint.engine.rule import Fix, Report
-from lucent_lint.engine.source import compile_problem, decode
+from lucent_lint.engine.source import compile_problem, decode, read_source, source_encoding
 from lucent_lint.engine.suppress import apply_noqa, parse_noqa, source_lines, suppresses
 from lucent_lint.engine.transform import apply, choose, parent_map
 from lucent_lint.engine.verify import same_outside
 from lucent_lint.fixes.unused_noqa import remove_codes
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
-from lucent_lint.run.runner import RunResult, finalize_results, per_file_ignored, stdin_module
+from lucent_lint.run.runner import RunResult, finalize_results, ignored_codes, stdin_module
 
 MAX_ROUNDS = 10
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 @dataclass
@@ -95,18 +93,6 @@ class FixRun:
 
     def diff(self) -> str:
         return "".join(f.diff() for f in self.files)
-
-
-def source_encoding(data: bytes) -> str:
-    """The codec a file was decoded with (BOM and PEP 263 cookie), to write it back."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    for raw in data[:400].split(b"\n", 2)[:2]:
-        match = _COOKIE.match(raw)
-        if match:
-            name = match.group(1).decode("ascii")
-            return "utf-8" if name.lower() in ("utf-8", "utf8") else name
-    return "utf-8"
 
 
 class FileFixer:
@@ -357,10 +343,6 @@ def _compiles(text: str, display: str) -> bool:
     return compile_problem(text, display) is None
 
 
-def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
-    return frozenset(c for c in selection.codes if any(c.startswith(p) for p in prefixes))
-
-
 # -- whole runs ----------------------------------------------------------------------------------
 
 
@@ -383,11 +365,9 @@ def fix_paths(
     results: list[FileResult] = []
     raw: list[bytes | None] = []
     for path, display in zip(files, displays, strict=True):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            result = FileResult(path=display, error=f"{display}: cannot read: {exc.strerror}")
-            results.append(result)
+        data, error = read_source(path, display)
+        if data is None:
+            results.append(FileResult(path=display, error=error))
             raw.append(None)
             continue
         module_name, is_package = module_name_for(path)
@@ -403,7 +383,7 @@ def fix_paths(
         if display not in fixable or data is None:
             continue
         module_name, is_package = module_name_for(path)
-        ignored = _expand(per_file_ignored(relatives[index], settings), selection)
+        ignored = ignored_codes(relatives[index], settings, selection)
         fixed = fixer.fix(data, display, module_name, is_package, ignored)
         fixed.path = path
         out.files.append(fixed)
@@ -451,7 +431,7 @@ def fix_stdin(
         fixed = FixedFile(filename, text or "", text or "", encoding=source_encoding(data))
         return FixRun(before, [fixed])
     fixer = FileFixer(settings, selection, build_index([result, *index_results], settings))
-    ignored = _expand(per_file_ignored(relative, settings), selection)
+    ignored = ignored_codes(relative, settings, selection)
     fixed = fixer.fix(data, filename, module_name, is_package, ignored)
     before.warnings.extend(fixed.not_applied)
     if not fixed.changed:

@@ -1,32 +1,34 @@
 """Check many files: cache look-ups, the text pre-filter, then parsing over a process pool.
 
-The main process reads every file once (to hash it for the cache and to run the cheap
-pre-filter). Only files that may contain service code are parsed, and only those go to the
-worker processes -- as paths, in chunks of similar total size, biggest first, so the pool
-stays busy to the end. A run with little to parse never starts the pool.
+Every file goes through the engine's one per-file step,
+:func:`~lucent_lint.engine.check.check_source`, split here where the cache and the pool
+come in. The main process reads every file once (to hash it for the cache and to run the
+step's cheap first half, :func:`~lucent_lint.engine.check.source_text` and the pre-filter).
+Only files that may contain service code are parsed, and only those go to the worker
+processes -- as paths, in chunks of similar total size, biggest first, so the pool stays
+busy to the end. A run with little to parse never starts the pool.
 
 Per-file results are pure data (:class:`~lucent_lint.engine.results.FileResult`), independent of the
 other files, so they come back in any order and are put back in the order of the input:
 the output of ``--jobs 4`` is identical to that of ``--jobs 1``.
 
 Files that are not parsed still belong to the repository class index, through a text scan
-(:func:`~lucent_lint.engine.project.scan_classes`). That scan is only needed when some finding
+(:func:`~lucent_lint.engine.check.scan_text`). That scan is only needed when some finding
 waits for the index; :func:`complete_index` runs it on demand.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lucent_lint.engine.check import check_source
-from lucent_lint.engine.project import scan_classes, source_root_aliases
+from lucent_lint.engine.check import check_source, scan_text, source_text
 from lucent_lint.engine.results import FileResult
-from lucent_lint.engine.source import decode, may_contain_service_code, oversized
+from lucent_lint.engine.source import may_contain_service_code, read_source
+from lucent_lint.run.cache import content_digest
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -106,10 +108,6 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def content_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def check_files(
     files: Sequence[Path],
     displays: Sequence[str],
@@ -129,17 +127,9 @@ def check_files(
     misses: list[tuple[_Item, str]] = []
     done_here = 0
     for index, (path, display) in enumerate(zip(files, displays, strict=True)):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            result = FileResult(path=display)
-            result.error = f"{display}: cannot read: {exc.strerror or exc}"
-            results[index] = result
-            done_here += 1
-            continue
-        skipped = oversized(data, display, settings)
-        if skipped is not None:
-            results[index] = skipped
+        data, error = read_source(path, display)
+        if data is None:
+            results[index] = FileResult(path=display, error=error)
             done_here += 1
             continue
         module, is_package = names(path)
@@ -154,16 +144,16 @@ def check_files(
                 done_here += 1
                 continue
             misses.append((item, digest))
-        text, problem = decode(data, display)
-        if text is None:
-            results[index] = FileResult(path=display, findings=[problem])  # type: ignore[list-item]
-        elif not may_contain_service_code(text, settings):
-            results[index] = FileResult(path=display)
-            checked.unscanned[index] = item
-        else:
+        # check_source's first steps: the workers parse what may hold service code; the
+        # scan of the other files for their classes waits for complete_index
+        text, result = source_text(data, display, settings)
+        if text is not None and may_contain_service_code(text, settings):
             item.data = data
             to_parse.append(item)
             continue
+        results[index] = result
+        if text is not None:
+            checked.unscanned[index] = item
         done_here += 1
     if advance is not None and done_here:
         advance(done_here)
@@ -195,13 +185,14 @@ def complete_index(checked: Checked, settings: Settings, cache: Cache | None = N
     scanned = len(checked.unscanned)
     for index, item in checked.unscanned.items():
         result = checked.results[index]
-        try:
-            data = Path(item.path).read_bytes()
-        except OSError:
+        data, _ = read_source(item.path, item.display)
+        if data is None:
             continue
-        text, _ = decode(data, item.display)
-        classes = scan_classes(text, item.module, item.is_package) if text else {}
-        result.classes = source_root_aliases(classes, item.path, item.module, settings)
+        text, _ = source_text(data, item.display, settings)
+        if text is not None:
+            result.classes = scan_text(
+                text, item.path, item.module, item.is_package, settings
+            ).classes
         if cache is not None:
             cache.update_classes(item.path, result.classes)
     checked.unscanned.clear()
@@ -222,12 +213,9 @@ def _check_item(item: _Item, settings: Settings, selection: Selection) -> FileRe
     """Check one file: from the bytes the main process read, else read by its path."""
     data, item.data = item.data, None
     if data is None:
-        try:
-            data = Path(item.path).read_bytes()
-        except OSError as exc:
-            result = FileResult(path=item.display)
-            result.error = f"{item.display}: cannot read: {exc.strerror or exc}"
-            return result
+        data, error = read_source(item.path, item.display)
+        if data is None:
+            return FileResult(path=item.display, error=error)
     try:
         return check_source(data, item.display, item.module, item.is_package, settings, selection)
     except Exception as exc:  # a broken file must never take the run down

@@ -3,32 +3,42 @@
 ``lucent-lint check --changed-since REF`` and the flake8 plugin check a few files, but
 LUC101/LUC102 follow base classes through every file of the repository. This module lists
 the project's Python files (the same discovery as a full run: excludes and ``.gitignore``
-honoured), learns each file's classes exactly as the engine does (parsed when the file may
-hold service code, else the cheap text scan), and keeps them on disk under
-``.lucent_lint_cache/`` keyed by each file's mtime and size, so a repeated call re-reads
-only the files that changed.
+honoured) and learns each file's classes with the engine's own per-file step
+(:func:`~lucent_lint.engine.check.check_source`, with no rule selected: parsed when the
+file may hold service code, else the cheap text scan). The classes are kept in the run
+cache (:mod:`lucent_lint.run.cache`) under ``.lucent_lint_cache/``, next to the results of
+full runs, so a repeated call re-reads only the files that changed, and a file a full run
+has already scanned is not scanned again.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from lucent_lint.config import Settings
-from lucent_lint.engine.project import _project_root, scan_classes, source_root_aliases
+from lucent_lint.engine.check import check_source
+from lucent_lint.engine.project import _project_root
+from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import FileResult
-from lucent_lint.engine.source import decode, may_contain_service_code
-from lucent_lint.run.cache import CACHE_DIR, build_fingerprint
+from lucent_lint.engine.source import read_source
+from lucent_lint.run.cache import Cache, content_digest
 from lucent_lint.run.discovery import discover_files
 from lucent_lint.run.pool import ModuleNames
 
-_FORMAT = 1
+#: the index needs a file's classes, not its findings: no rule runs
+_CLASSES_ONLY = Selection((), ())
+
+
+@dataclass
+class Indexed:
+    """The class index of a project's files: one class-only :class:`FileResult` per file,
+    and the files whose classes this call had to find (read and checked) because the
+    cache did not hold them."""
+
+    results: list[FileResult] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
 
 
 def project_root(path: Path) -> Path | None:
@@ -39,68 +49,6 @@ def project_root(path: Path) -> Path | None:
         start = start.parent
     found = _project_root(str(start))
     return None if found is None else Path(found)
-
-
-def classes_of(
-    data: bytes,
-    path: str,
-    module: str,
-    is_package: bool,
-    settings: Settings,
-    location: str | None = None,
-) -> dict:
-    """Qualified class name -> qualified bases, as :func:`engine.check_source` finds them
-    (``location``: where the file is on disk, when ``path`` is relative to elsewhere)."""
-    text, _ = decode(data, path)
-    if text is None:
-        return {}
-    if not may_contain_service_code(text, settings):
-        classes = scan_classes(text, module, is_package)
-    else:
-        from lucent_lint.engine.analysis import (
-            analyze,  # libcst only for files that may hold service code
-        )
-
-        analysis, _ = analyze(text, path, module, is_package, settings, ())
-        classes = analysis.ctx.classes if analysis is not None else {}
-    return source_root_aliases(classes, location or path, module, settings)
-
-
-def _cache_file(root: Path, settings: Settings) -> Path:
-    # Only the service-class pattern (it decides whether the file is parsed or scanned)
-    # and the source roots (the names of namespace-package modules) change which classes
-    # a file yields.
-    key = f"{build_fingerprint()}|{_FORMAT}|{settings.service_class_pattern}|{settings.src}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return root / CACHE_DIR / f"class-index-{digest}.json"
-
-
-def _load(file: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    return files if isinstance(files, dict) else {}
-
-
-def _store(file: Path, entries: dict[str, Any]) -> None:
-    """Write atomically; a read-only tree just goes without a cache."""
-    try:
-        file.parent.mkdir(exist_ok=True)
-        ignore = file.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Automatically created by lucent-lint.\n*\n", encoding="utf-8")
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump({"format": _FORMAT, "files": entries}, stream, separators=(",", ":"))
-        os.replace(tmp, file)
-        for old in file.parent.glob("class-index-*.json"):
-            if old != file:  # written by another lucent-lint build
-                old.unlink(missing_ok=True)
-    except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
 
 
 def repository_files(root: Path, settings: Settings) -> list[Path]:
@@ -114,45 +62,44 @@ def index_results(
     exclude: Iterable[Path] = (),
     *,
     use_cache: bool = True,
-) -> list[FileResult]:
+) -> Indexed:
     """One class-only :class:`FileResult` per project file not in ``exclude``, for
     :func:`run.runner.finalize_results`'s ``index_results``. Files are in discovery order."""
     root = root.resolve()
     skip = {p.resolve() for p in exclude}
-    cache_file = _cache_file(root, settings)
-    cached = _load(cache_file) if use_cache else {}
-    entries: dict[str, Any] = {}
-    out: list[FileResult] = []
-    changed = False
+    cache = None
+    if use_cache:
+        selection = Selection(settings.select, settings.ignore, settings.extend_select)
+        cache = Cache.open(root, settings, selection)  # the one a full run of ``root`` uses
+    out = Indexed()
     names = ModuleNames()
     for path in repository_files(root, settings):
         key = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        location = str(path)
         try:
             stat = path.stat()
         except OSError:
             continue
         module, is_package = names(path)
-        stamp = [stat.st_mtime_ns, stat.st_size, module, is_package]
-        entry = cached.get(key)
-        if not (
-            isinstance(entry, dict)
-            and entry.get("stamp") == stamp
-            and isinstance(entry.get("classes"), dict)
-        ):
-            try:
-                data = path.read_bytes()
-            except OSError:
+        stamp = [stat.st_mtime_ns, stat.st_size]
+        classes = cache.classes(location, module, is_package, stamp) if cache else None
+        if classes is None:
+            data, _ = read_source(path, key)
+            if data is None:
                 continue
-            entry = {
-                "stamp": stamp,
-                "classes": classes_of(data, key, module, is_package, settings, str(path)),
-            }
-            changed = True
-        entries[key] = entry
+            digest = content_digest(data)
+            if cache is not None:
+                classes = cache.classes(location, module, is_package, stamp, digest)
+            if classes is None:
+                result = check_source(data, location, module, is_package, settings, _CLASSES_ONLY)
+                classes = result.classes
+                out.checked.append(key)
+                if cache is not None and result.error is None:
+                    cache.put_classes(location, digest, stamp, module, is_package, classes)
         if path not in skip:
-            out.append(FileResult(path=key, classes=entry["classes"]))
-    if use_cache and (changed or entries.keys() != cached.keys()):
-        _store(cache_file, entries)
+            out.results.append(FileResult(path=key, classes=classes))
+    if cache is not None:
+        cache.save()
     return out
 
 
@@ -173,4 +120,4 @@ def outside_index(
         resolved = target.resolve()
         if resolved == project or (resolved.is_dir() and project.is_relative_to(resolved)):
             return []
-    return index_results(project, settings, exclude, use_cache=use_cache)
+    return index_results(project, settings, exclude, use_cache=use_cache).results

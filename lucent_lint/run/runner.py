@@ -21,6 +21,7 @@ from lucent_lint.engine.check import build_index, check_source, finalize
 from lucent_lint.engine.project import module_name_for
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import FileResult, Finding
+from lucent_lint.engine.source import read_source
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class RunResult:
 
 
 def per_file_ignored(relative: str, settings: Settings) -> frozenset[str]:
-    """Codes (prefixes expanded by the caller) that per-file-ignores switch off."""
+    """Codes and prefixes, as configured, that per-file-ignores switch off (see
+    :func:`ignored_codes`)."""
     out: set[str] = set()
     name = relative.rpartition("/")[2]
     for pattern, codes in settings.per_file_ignores.items():
@@ -64,7 +66,9 @@ def per_file_ignored(relative: str, settings: Settings) -> frozenset[str]:
     return frozenset(out)
 
 
-def _expand(prefixes: frozenset[str], selection: Selection) -> frozenset[str]:
+def ignored_codes(relative: str, settings: Settings, selection: Selection) -> frozenset[str]:
+    """The selected codes that per-file-ignores switch off for the file at ``relative``."""
+    prefixes = per_file_ignored(relative, settings)
     if not prefixes:
         return prefixes
     return frozenset(c for c in selection.codes if any(c.startswith(p) for p in prefixes))
@@ -86,7 +90,7 @@ def finalize_results(
             run.errors.append(result.error)
         if result.warning:
             run.warnings.append(result.warning)
-        ignored = _expand(per_file_ignored(relative, settings), selection)
+        ignored = ignored_codes(relative, settings, selection)
         findings = finalize(result, index, selection, ignored)
         run.findings.extend(findings)
         if findings:
@@ -133,9 +137,8 @@ def _walk_adopted(
             if name.startswith(prefix) and name[len(prefix) :].isidentifier()
         ):
             continue
-        try:
-            data = path.read_bytes()
-        except OSError:
+        data, _ = read_source(path, result.path)
+        if data is None:
             continue
         results[position] = check_source(
             data, result.path, module, is_package, settings, selection, walk=True

@@ -12,7 +12,7 @@ from lucent_lint.engine.registry import RULES, Selection
 from lucent_lint.engine.rule import Fix
 from lucent_lint.engine.transform import add_imports, apply, choose, parent_map
 from lucent_lint.fixes import Fixer
-from lucent_lint.run.fix import FixedFile, fix_stdin, source_encoding
+from lucent_lint.run.fix import FixedFile, fix_stdin
 
 from .helpers import SNIPPET, codes, fix_text, fixed, settings_for
 
@@ -136,19 +136,6 @@ def test_a_crashing_fixer_is_an_error_not_a_traceback(monkeypatch: pytest.Monkey
     assert run.fixed == 0
     assert run.files[0].output(b"unchanged") == b"unchanged"
     assert any("internal error" in e and "boom" in e for e in run.run.errors)
-
-
-@pytest.mark.parametrize(
-    ("data", "encoding"),
-    [
-        ("# -*- coding: latin-1 -*-\n# café\n".encode("latin-1"), "latin-1"),
-        (b"\xef\xbb\xbf# caf\xc3\xa9\n", "utf-8-sig"),
-        (b"# coding: utf8\n", "utf-8"),
-        (b"x = 1\n", "utf-8"),
-    ],
-)
-def test_source_encoding(data: bytes, encoding: str) -> None:
-    assert source_encoding(data) == encoding
 
 
 def test_encoding_and_line_endings_survive_a_fix(tmp_path: Path) -> None:

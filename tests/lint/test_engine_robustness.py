@@ -1,6 +1,8 @@
-"""Files that do not decode or parse give LUC001 at a position and the run goes on; valid
-oddities (empty, BOM, coding cookie, CRLF, tabs) give nothing; ``# noqa`` and LUC002
-behave as flake8 users expect; out-of-scope files are not parsed at all."""
+"""Files that do not parse give LUC001 at a position and the run goes on; valid oddities
+(empty, CRLF, tabs) give nothing; ``# noqa`` and LUC002 behave as flake8 users expect;
+out-of-scope files are not parsed at all. How files are read and decoded (BOM, coding
+cookies, bytes that do not decode, unreadable files) is tested at every entry point in
+``tests/hardening/test_files.py``."""
 
 from __future__ import annotations
 
@@ -10,9 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from lucent_lint.cli import main
 from lucent_lint.config import Settings, settings_from_mapping
 from lucent_lint.engine.check import check_source
 from lucent_lint.engine.registry import Selection
@@ -77,35 +77,9 @@ def test_syntax_error_at_cpython_position(
     assert words in findings[0].message
 
 
-def test_not_utf8_reported_at_the_bad_byte() -> None:
-    findings = lint_bytes(HEADER + b"NAME = 'caf\xe9'\n")
-    assert [(f.line, f.column, f.code) for f in findings] == [(2, 12, "LUC001")]
-    assert "utf-8" in findings[0].message
-
-
-def test_null_byte_reported_at_its_position() -> None:
-    findings = lint_bytes(HEADER + b"x = 1\nyy\x00 = 2\n")
-    assert [(f.line, f.column, f.code) for f in findings] == [(3, 3, "LUC001")]
-    assert "null byte" in findings[0].message
-
-
-def test_unknown_encoding_and_bom_with_other_cookie() -> None:
-    assert found(b"# coding: klingon\n" + HEADER) == [(1, 1, "LUC001")]
-    assert found(b"\xef\xbb\xbf# -*- coding: latin-1 -*-\n" + HEADER) == [(1, 1, "LUC001")]
-
-
 def test_empty_file_is_valid() -> None:
     assert found(b"") == []
     assert found(HEADER) == []
-
-
-def test_bom_is_skipped_and_positions_are_unchanged() -> None:
-    assert found(b"\xef\xbb\xbf" + HEADER + SWALLOWING) == [(6, 9, "LUC601"), (6, 9, "LUC604")]
-
-
-def test_latin1_cookie_is_honoured() -> None:
-    source = b"# -*- coding: latin-1 -*-\n" + HEADER + b"OWNER = 'Ren\xe9'\n" + SWALLOWING
-    assert found(source) == [(8, 9, "LUC601"), (8, 9, "LUC604")]
 
 
 def test_crlf_line_endings() -> None:
@@ -139,10 +113,6 @@ def test_out_of_scope_file_is_not_parsed() -> None:
     assert found(b"class TradeWorker:\n    def quote(self:\n") == []
     config = {"service-class-pattern": "Worker$"}
     assert found(b"class TradeWorker:\n    def quote(self:\n", config) == [(2, 14, "LUC001")]
-
-
-def test_undecodable_file_is_reported_even_out_of_scope() -> None:
-    assert found(b"PAIRS = ['\xff']\n") == [(1, 11, "LUC001")]
 
 
 def test_run_goes_on_after_broken_files(tmp_path: Path) -> None:
@@ -180,26 +150,6 @@ def test_cli_reports_broken_files_without_traceback(tmp_path: Path) -> None:
     findings = json.loads(proc.stdout)
     by_file = sorted((Path(f["path"]).name, f["code"], f["line"]) for f in findings)
     assert by_file == [("binary.py", "LUC001", 3), ("broken.py", "LUC001", 2)]
-
-
-def test_unreadable_file_is_an_error_and_the_run_goes_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "a_locked.py").write_bytes(HEADER + SWALLOWING)
-    (tmp_path / "b_good.py").write_bytes(HEADER + SWALLOWING)
-    real = Path.read_bytes
-
-    def read_bytes(path: Path) -> bytes:
-        if path.name == "a_locked.py":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", str(tmp_path)])
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 2, result.output  # an incomplete run never passes
-    assert "a_locked.py: cannot read: Permission denied" in result.output
-    assert "b_good.py:6:9: LUC604" in result.output
 
 
 # -- noqa and LUC002 -----------------------------------------------------------------------------

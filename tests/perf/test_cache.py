@@ -155,7 +155,7 @@ def _damage_entries(path: Path) -> None:
     entries = json.loads(path.read_bytes().partition(b"\n")[2])
     for key, entry in entries.items():
         # same hash and module, nonsense result: each entry must decode or be a miss
-        entries[key] = [entry[0], entry[1], entry[2], [[["LUC301", 5]], "x", None, 3, [], 1]]
+        entries[key] = [*entry[:4], [[["LUC301", 5]], "x", None, [], 1], entry[5]]
     _resealed(path, entries)
 
 
