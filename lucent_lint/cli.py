@@ -272,7 +272,9 @@ def _fix_stdin(request: _Request, data: bytes, name: str, *, diff: bool) -> NoRe
     from lucent_lint.run.fix import fix_stdin
 
     index = _outside_index(request, [], exclude=Path(name))
-    fixing = fix_stdin(data, name, request.settings, request.root, request.selection, index)
+    fixing = fix_stdin(
+        data, name, request.settings, request.root, request.selection, index, write=not diff
+    )
     _settle(request, fixing.run)
     if diff:
         _emit_diff(request, fixing)

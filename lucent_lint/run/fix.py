@@ -419,9 +419,12 @@ def fix_stdin(
     root: Path,
     selection: Selection,
     index_results: Sequence[FileResult] = (),
+    *,
+    write: bool = True,
 ) -> FixRun:
     """Fix one file read from stdin; the run holds what remains in the fixed text (see
-    :meth:`FixedFile.output` for the bytes to write back)."""
+    :meth:`FixedFile.output` for the bytes to write back), or, when the fixed text is not
+    the output (``write=False``: ``--diff``), what the original holds, as for paths."""
     module_name, is_package = stdin_module(filename)
     relative = relative_to_root(Path(filename), root)
     result = check_source(data, filename, module_name, is_package, settings, selection)
@@ -434,7 +437,7 @@ def fix_stdin(
     ignored = ignored_codes(relative, settings, selection)
     fixed = fixer.fix(data, filename, module_name, is_package, ignored)
     before.warnings.extend(fixed.not_applied)
-    if not fixed.changed:
+    if not (write and fixed.changed):
         if fixed.error:
             before.errors.append(fixed.error)
         return FixRun(before, [fixed])

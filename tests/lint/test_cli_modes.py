@@ -55,6 +55,8 @@ def test_diff_from_stdin_prints_only_the_diff(project: Path) -> None:
     assert "Would fix 1 finding." in done.stderr
     assert "LUC604" not in done.stdout + done.stderr  # no report, only the diff
     assert sources(project)["svc.py"] == FIXABLE
+    # nothing was fixed, so the exit code is that of the findings, as for a path
+    assert done.returncode == check(project, "--diff", "svc.py").returncode == 1
 
 
 def test_fix_from_stdin_with_output_sends_the_report_there(project: Path) -> None:
