@@ -14,7 +14,6 @@ so an error leaves nothing behind.
 from __future__ import annotations
 
 import functools
-import json
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
@@ -23,7 +22,7 @@ from opentelemetry.trace import SpanKind
 from . import naming
 from ._context import BusinessContext, RequestContext, current_request_context, new_id
 from ._errors import NamingError
-from ._events import DomainEvent, NewEvent
+from ._events import DomainEvent, NewEvent, compact_json
 from ._payload import to_jsonable
 from ._telemetry import Timer, inject_headers, messaging_attributes, metric_attributes, traced
 
@@ -91,7 +90,7 @@ def event_json(stored: DomainEvent, new: NewEvent) -> bytes:
     data when the store kept it as given (no freeze/thaw round trip)."""
     if stored.event_id != new.event_id or stored.timestamp != new.timestamp:
         return stored.to_json()  # the store answered with an earlier copy of the event
-    return json.dumps(
+    return compact_json(
         {
             "event_id": stored.event_id,
             "stream_id": stored.stream_id,
@@ -100,9 +99,7 @@ def event_json(stored: DomainEvent, new: NewEvent) -> bytes:
             "data": new.data,
             "timestamp": stored.timestamp,
             "metadata": new.metadata,
-        },
-        separators=(",", ":"),
-        default=str,
+        }
     ).encode()
 
 

@@ -52,7 +52,7 @@ from .._errors import (
     PayloadTooLargeError,
     StoreUnavailableError,
 )
-from .._events import DomainEvent, NewEvent
+from .._events import DomainEvent, NewEvent, compact_json
 from .base import EventStore
 
 __all__ = [
@@ -133,7 +133,7 @@ def _event_subject(event: NewEvent) -> str:
 
 
 def _body(event: NewEvent, stream_id: str, version: int) -> bytes:
-    return json.dumps(
+    return compact_json(
         {
             "event_id": event.event_id,
             "stream_id": stream_id,
@@ -142,9 +142,7 @@ def _body(event: NewEvent, stream_id: str, version: int) -> bytes:
             "data": event.data,
             "timestamp": event.timestamp,
             "metadata": event.metadata,
-        },
-        separators=(",", ":"),
-        default=str,
+        }
     ).encode()
 
 
