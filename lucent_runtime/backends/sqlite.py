@@ -8,7 +8,9 @@ hop (which on a busy machine costs more than the insert). A refused append does 
 the others (one of several events runs in its own savepoint). The version check and the
 inserts are atomic, also against other processes sharing the file: when one of them holds
 the write lock, the loop does not wait for it; that batch goes to a worker thread, which
-waits there (up to 30 s). Reads run in a worker thread too, on a connection of their own.
+waits there (up to 30 s). Reads run in a worker thread too, on a connection of their own,
+and so do the checkpoints that copy the write-ahead log into the database file (the only
+writes that sync to disk), once the log is over 4 MB.
 Versions are dense per stream from 1 (``UNIQUE(stream_id, version)``); event ids are
 unique, so a retried append returns the stored events instead of writing them twice. A
 failing disk (full, read-only) is an :class:`EventStoreError`; nothing of the failed
@@ -22,8 +24,9 @@ import asyncio
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._errors import ConcurrencyError, ConfigurationError, EventStoreError, LucentError
 from .._events import DomainEvent, NewEvent
@@ -59,6 +62,10 @@ _Outcome = list["int | DomainEvent"] | BaseException
 
 #: how long a worker thread waits for another process's write lock (seconds)
 _LOCK_TIMEOUT = 30.0
+#: the write-ahead log is checkpointed (in a worker thread) once it is over this size,
+#: SQLite's own default (1,000 pages of 4 KB); its size is looked at every so many commits
+_CHECKPOINT_BYTES = 4_096_000
+_CHECKPOINT_CHECK_EVERY = 32
 #: event data and metadata as JSON (one encoder, not one per call)
 _encode = json.JSONEncoder(default=str).encode
 
@@ -93,9 +100,11 @@ class SqliteEventStore(EventStore):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # the event loop's connection never waits for a lock (timeout 0); the worker
-            # threads' one waits, under ``_lock``
+            # the event loop's connection never waits for a lock (timeout 0), nor
+            # checkpoints (which syncs to disk); the worker threads' one does both, under
+            # ``_lock``
             self._db = _connect(self.path, 0.0)
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
             self._db.executescript(_SCHEMA)
             self._worker_db = _connect(self.path, _LOCK_TIMEOUT)
         except (OSError, sqlite3.Error) as err:
@@ -105,6 +114,9 @@ class SqliteEventStore(EventStore):
         self._pending: list[_Append] = []
         self._scheduled = False
         self._in_threads: set[asyncio.Task[None]] = set()
+        self._wal = Path(f"{self.path}-wal")
+        self._commits = 0
+        self._checkpointing = False
 
     async def append(
         self,
@@ -140,13 +152,35 @@ class SqliteEventStore(EventStore):
             self._check_open()
             outcomes = self._append_batch(self._db, batch)
         except _LockedError:
-            task = asyncio.get_running_loop().create_task(self._write_in_thread(batch))
-            self._in_threads.add(task)
-            task.add_done_callback(self._in_threads.discard)
+            self._in_thread(self._write_in_thread(batch))
             return
         except BaseException as err:  # the whole transaction failed: nothing stored
             outcomes = [_store_error(err, self.path)] * len(batch)
         _settle(batch, outcomes)
+        self._commits += 1
+        if self._commits % _CHECKPOINT_CHECK_EVERY == 0 and not self._checkpointing:
+            try:
+                grown = self._wal.stat().st_size > _CHECKPOINT_BYTES
+            except OSError:
+                grown = False
+            if grown:
+                self._checkpointing = True
+                self._in_thread(self._checkpoint())
+
+    def _in_thread(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._in_threads.add(task)  # a reference until it is done
+        task.add_done_callback(self._in_threads.discard)
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, in a worker
+        thread. Meanwhile the log is locked for writing: appends wait in a thread too."""
+        try:
+            await asyncio.to_thread(self._checkpoint_waiting)
+        except (sqlite3.Error, LucentError):
+            pass  # a later one catches up (and SQLite's own at the last close)
+        finally:
+            self._checkpointing = False
 
     async def _write_in_thread(self, batch: list[_Append]) -> None:
         try:
@@ -253,6 +287,11 @@ class SqliteEventStore(EventStore):
             except _LockedError as err:  # still locked after the timeout
                 assert err.__cause__ is not None
                 raise err.__cause__ from None
+
+    def _checkpoint_waiting(self) -> None:
+        with self._lock:
+            self._check_open()
+            self._worker_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _read_stream(self, stream_id: str) -> list[DomainEvent]:
         with self._lock:
