@@ -20,7 +20,13 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from . import naming
-from ._context import BusinessContext, RequestContext, current_request_context, new_id
+from ._context import (
+    BusinessContext,
+    RequestContext,
+    current_request_context,
+    new_event_id,
+    new_id,
+)
 from ._errors import NamingError
 from ._events import DomainEvent, NewEvent, compact_json
 from ._payload import to_jsonable
@@ -120,7 +126,7 @@ async def publish_domain_event(
     causation_id = rc.cause if rc else None
     subject = naming.event_subject(business_context.bounded_context, event_type)
     check_subject(f"{subject}.{stream_id}", "the bounded context, event type and stream id")
-    event_id = new_id()
+    event_id = new_event_id()
     infrastructure = service.infrastructure
     store, bus = infrastructure.event_store, infrastructure.bus
     # the business part comes redacted; the names added here are never secret

@@ -25,7 +25,7 @@ from lucent_runtime import (
     InfrastructureFactory,
     PayloadError,
 )
-from lucent_runtime._context import new_id
+from lucent_runtime._context import new_event_id, new_id
 from lucent_runtime._events import DomainEvent, NewEvent
 from lucent_runtime._payload import to_jsonable
 from lucent_runtime._publishing import event_json
@@ -98,6 +98,21 @@ def test_ids_are_distinct_uuid4_strings() -> None:
     for value in list(ids)[:200]:
         parsed = uuid.UUID(value)
         assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)
+
+
+def test_event_ids_are_distinct_uuid7_strings_in_creation_order() -> None:
+    import time
+
+    before = time.time_ns() // 1_000_000
+    ids = [new_event_id() for _ in range(2000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(ids)) == 2000
+    for value in ids[:200]:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, value)
+        assert before <= parsed.int >> 80 <= after  # the creation time, in milliseconds
+    time.sleep(0.002)
+    assert all(earlier < new_event_id() for earlier in ids)  # a later millisecond sorts after
 
 
 def test_published_body_is_the_stored_events_json() -> None:
