@@ -153,8 +153,8 @@ def _decode(msg: Msg) -> DomainEvent:
 def message_size(subject: str, body: bytes, headers: dict[str, str] | None) -> int:
     """The bytes the server counts against ``max_payload``: body plus encoded headers."""
     size = len(body)
-    if headers:
-        size += 12 + sum(len(k) + len(v) + 4 for k, v in headers.items())  # NATS/1.0 + CRLFs
+    if headers:  # NATS/1.0 and the CRLFs, then per header "key: value" and its CRLF
+        size += 12 + 4 * len(headers) + sum(map(len, headers)) + sum(map(len, headers.values()))
     return size
 
 
