@@ -21,6 +21,7 @@ from typing import Any
 
 from . import naming
 from ._errors import BusinessContextError
+from ._events import FrozenTwin, _freeze
 from ._redact import redact_attributes
 
 __all__ = [
@@ -85,7 +86,7 @@ class _Derived:
     attributes (as given and redacted) and its dict form. Not dataclass fields, so
     equality, ``repr`` and ``dataclasses.asdict`` do not see them."""
 
-    __slots__ = ("_attributes", "_dict", "_redacted")
+    __slots__ = ("_attributes", "_dict", "_frozen", "_redacted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ class BusinessContext(_Derived):
         object.__setattr__(self, "_attributes", attributes)
         object.__setattr__(self, "_redacted", redact_attributes(attributes))
         object.__setattr__(self, "_dict", as_dict)
+        object.__setattr__(self, "_frozen", _freeze(as_dict))
 
     def _derived(self, slot: str) -> dict[str, Any]:
         try:
@@ -155,6 +157,14 @@ class BusinessContext(_Derived):
         if "metadata" in out:
             out["metadata"] = dict(out["metadata"])
         return out
+
+    def _event_dict(self) -> FrozenTwin:
+        """:meth:`to_dict` for an event's metadata, with its frozen form made once."""
+        twin = FrozenTwin(self._derived("_dict"))
+        if "metadata" in twin:
+            twin["metadata"] = dict(twin["metadata"])
+        twin.frozen = self._derived("_frozen")
+        return twin
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> BusinessContext:

@@ -30,10 +30,22 @@ def utc_now() -> str:
     return f"{cached[1]}+00:00"
 
 
+class FrozenTwin(dict):
+    """A plain dict (JSON encodes it as one) carrying its frozen form, made once: a
+    :class:`DomainEvent` holding it takes that form instead of freezing it again. For
+    values that many events share (an event's business context)."""
+
+    __slots__ = ("frozen",)
+
+    frozen: Any
+
+
 def _freeze(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is float or kind is bool or value is None:
         return value  # the usual leaves, without the isinstance checks below
+    if kind is FrozenTwin:
+        return value.frozen
     if isinstance(value, dict):
         return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     if isinstance(value, list):

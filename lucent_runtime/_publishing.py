@@ -152,7 +152,7 @@ async def publish_domain_event(
             "causation_id": causation_id,
             "request_id": rc.request_id if rc else None,
             "source": service.service_name,
-            "business_context": business_context.to_dict(),
+            "business_context": business_context._event_dict(),
             **{k: v for k, v in trace_headers.items() if k in _TRACE_KEYS},
         }
         new = NewEvent(
