@@ -88,22 +88,29 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_off_the_event_loop(tmp_
 async def test_the_write_ahead_log_is_checkpointed_in_a_worker_thread(tmp_path: Path, monkeypatch):
     from lucent_runtime.backends import sqlite
 
-    monkeypatch.setattr(sqlite, "_CHECKPOINT_BYTES", 64_000)
     monkeypatch.setattr(sqlite, "_CHECKPOINT_CHECK_EVERY", 4)
-    store = SqliteEventStore(tmp_path / "events.sqlite3")
-    checkpoints: list[str] = []
-    store._worker_db.set_trace_callback(
-        lambda sql: checkpoints.append(sql) if "wal_checkpoint" in sql else None
-    )
-    for round_ in range(40):
-        await asyncio.gather(*(store.append(f"trade-w{i}", [new(r=round_)]) for i in range(8)))
-    while store._in_threads:  # the checkpoint in progress, and appends waiting for it
-        await asyncio.gather(*store._in_threads)
+
+    async def wal_after_appends(name: str, threshold: int) -> tuple[int, list[str]]:
+        monkeypatch.setattr(sqlite, "_CHECKPOINT_BYTES", threshold)
+        store = SqliteEventStore(tmp_path / name)
+        checkpoints: list[str] = []
+        store._worker_db.set_trace_callback(
+            lambda sql: checkpoints.append(sql) if "wal_checkpoint" in sql else None
+        )
+        for round_ in range(40):
+            await asyncio.gather(*(store.append(f"trade-w{i}", [new(r=round_)]) for i in range(8)))
+        while store._in_threads:  # a checkpoint in progress, and appends waiting for it
+            await asyncio.gather(*store._in_threads)
+        assert [len(await store.read_stream(f"trade-w{i}")) for i in range(8)] == [40] * 8
+        size = (tmp_path / f"{name}-wal").stat().st_size
+        await store.close()
+        return size, checkpoints
+
+    unchecked, none = await wal_after_appends("never.sqlite3", 1 << 40)
+    checked, checkpoints = await wal_after_appends("often.sqlite3", 64_000)
+    assert none == []
     assert checkpoints, "no checkpoint ran"
-    wal = tmp_path / "events.sqlite3-wal"
-    assert wal.stat().st_size < 64_000 * 2
-    assert [len(await store.read_stream(f"trade-w{i}")) for i in range(8)] == [40] * 8
-    await store.close()
+    assert checked < unchecked / 2, (checked, unchecked)
 
 
 async def test_appends_after_close_fail_and_store_nothing(tmp_path: Path):
