@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ConcurrencyError, ConfigurationError, EventStoreError, LucentError
-from .._events import DomainEvent, NewEvent
+from .._events import DomainEvent, NewEvent, compact_json
 from .base import EventStore
 
 __all__ = ["SqliteEventStore"]
@@ -66,8 +66,6 @@ _LOCK_TIMEOUT = 30.0
 #: SQLite's own default (1,000 pages of 4 KB); its size is looked at every so many commits
 _CHECKPOINT_BYTES = 4_096_000
 _CHECKPOINT_CHECK_EVERY = 32
-#: event data and metadata as JSON (one encoder, not one per call)
-_encode = json.JSONEncoder(default=str).encode
 
 
 class _LockedError(Exception):
@@ -127,7 +125,7 @@ class SqliteEventStore(EventStore):
         events = list(events)
         if not events:
             return []
-        rows = [(new, _encode(new.data), _encode(new.metadata)) for new in events]
+        rows = [(new, compact_json(new.data), compact_json(new.metadata)) for new in events]
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.append((stream_id, rows, expected_version, future))
