@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 
 from . import naming
 from ._errors import BusinessContextError
+from ._events import FrozenTwin, _freeze
 from ._redact import redact_attributes
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "BusinessContextBuilder",
     "RequestContext",
     "current_request_context",
+    "new_event_id",
     "new_id",
 ]
 
@@ -53,15 +56,29 @@ _ATTRIBUTES = (
 )
 
 
-# the version (4) and variant (RFC 4122) bits of a random UUID
-_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+# the version and variant (RFC 4122) bits of a UUID: cleared, then set for version 4 or 7
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+_UUID7_SET = (0x7000 << 64) | (0x8000 << 48)
+
+
+def _uuid_text(value: int) -> str:
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def new_id() -> str:
     """A fresh opaque id (UUID4, hex with dashes); ``str(uuid.uuid4())`` at half the cost."""
-    h = "%032x" % (int.from_bytes(os.urandom(16)) & _UUID4_CLEAR | _UUID4_SET)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return _uuid_text(int.from_bytes(os.urandom(16)) & _UUID_CLEAR | _UUID4_SET)
+
+
+def new_event_id() -> str:
+    """A fresh event id: a UUID version 7 (RFC 9562), the creation time in milliseconds
+    followed by 74 random bits. Ids made one after the other sort together, so a store's
+    index of event ids takes each new one at its end instead of at a random page (with
+    random ids a commit of 16 events rewrote about twice the pages)."""
+    stamp = time.time_ns() // 1_000_000
+    return _uuid_text((stamp << 80 | int.from_bytes(os.urandom(10))) & _UUID_CLEAR | _UUID7_SET)
 
 
 class _Derived:
@@ -69,7 +86,7 @@ class _Derived:
     attributes (as given and redacted) and its dict form. Not dataclass fields, so
     equality, ``repr`` and ``dataclasses.asdict`` do not see them."""
 
-    __slots__ = ("_attributes", "_dict", "_redacted")
+    __slots__ = ("_attributes", "_dict", "_frozen", "_redacted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +132,7 @@ class BusinessContext(_Derived):
         object.__setattr__(self, "_attributes", attributes)
         object.__setattr__(self, "_redacted", redact_attributes(attributes))
         object.__setattr__(self, "_dict", as_dict)
+        object.__setattr__(self, "_frozen", _freeze(as_dict))
 
     def _derived(self, slot: str) -> dict[str, Any]:
         try:
@@ -139,6 +157,14 @@ class BusinessContext(_Derived):
         if "metadata" in out:
             out["metadata"] = dict(out["metadata"])
         return out
+
+    def _event_dict(self) -> FrozenTwin:
+        """:meth:`to_dict` for an event's metadata, with its frozen form made once."""
+        twin = FrozenTwin(self._derived("_dict"))
+        if "metadata" in twin:
+            twin["metadata"] = dict(twin["metadata"])
+        twin.frozen = self._derived("_frozen")
+        return twin
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> BusinessContext:

@@ -92,11 +92,14 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def encode(value: Any, what: str = "payload") -> bytes:
     """Compact JSON bytes of an already JSON-ready value; :class:`PayloadError` for one
     that cannot be sent (lone surrogates in a string)."""
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return _compact(value).encode()
     except UnicodeEncodeError as err:
         raise PayloadError(f"{what} holds text that is not valid Unicode: {err}") from err
 

@@ -14,16 +14,21 @@ so an error leaves nothing behind.
 from __future__ import annotations
 
 import functools
-import json
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from . import naming
-from ._context import BusinessContext, RequestContext, current_request_context, new_id
+from ._context import (
+    BusinessContext,
+    RequestContext,
+    current_request_context,
+    new_event_id,
+    new_id,
+)
 from ._errors import NamingError
-from ._events import DomainEvent, NewEvent
+from ._events import DomainEvent, NewEvent, compact_json
 from ._payload import to_jsonable
 from ._telemetry import Timer, inject_headers, messaging_attributes, metric_attributes, traced
 
@@ -91,7 +96,7 @@ def event_json(stored: DomainEvent, new: NewEvent) -> bytes:
     data when the store kept it as given (no freeze/thaw round trip)."""
     if stored.event_id != new.event_id or stored.timestamp != new.timestamp:
         return stored.to_json()  # the store answered with an earlier copy of the event
-    return json.dumps(
+    return compact_json(
         {
             "event_id": stored.event_id,
             "stream_id": stored.stream_id,
@@ -100,9 +105,7 @@ def event_json(stored: DomainEvent, new: NewEvent) -> bytes:
             "data": new.data,
             "timestamp": stored.timestamp,
             "metadata": new.metadata,
-        },
-        separators=(",", ":"),
-        default=str,
+        }
     ).encode()
 
 
@@ -123,7 +126,7 @@ async def publish_domain_event(
     causation_id = rc.cause if rc else None
     subject = naming.event_subject(business_context.bounded_context, event_type)
     check_subject(f"{subject}.{stream_id}", "the bounded context, event type and stream id")
-    event_id = new_id()
+    event_id = new_event_id()
     infrastructure = service.infrastructure
     store, bus = infrastructure.event_store, infrastructure.bus
     # the business part comes redacted; the names added here are never secret
@@ -149,7 +152,7 @@ async def publish_domain_event(
             "causation_id": causation_id,
             "request_id": rc.request_id if rc else None,
             "source": service.service_name,
-            "business_context": business_context.to_dict(),
+            "business_context": business_context._event_dict(),
             **{k: v for k, v in trace_headers.items() if k in _TRACE_KEYS},
         }
         new = NewEvent(

@@ -284,15 +284,53 @@ def inject_headers(extra: Mapping[str, str] | None = None, **entries: str) -> di
     """Message headers carrying the current trace context (``traceparent``,
     ``tracestate``) and baggage, plus ``entries`` as baggage members. Baggage members
     with secret-looking keys are not forwarded."""
+    headers: dict[str, str] = dict(extra or {})
+    if not entries and _w3c_propagation():
+        # the usual case (W3C propagators, no baggage) written out: what they would write
+        current = context_api.get_current()
+        if not baggage.get_all(current):
+            span_context = trace.get_current_span(current).get_span_context()
+            if span_context != trace.INVALID_SPAN_CONTEXT:
+                headers["traceparent"] = (
+                    f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}"
+                    f"-{span_context.trace_flags:02x}"
+                )
+                if span_context.trace_state:
+                    headers["tracestate"] = span_context.trace_state.to_header()
+            return headers
     ctx: Context | None = None  # None: the current context, with its active span
     for key, value in entries.items():
         ctx = baggage.set_baggage(key, value, context=ctx)
     for key in baggage.get_all(ctx):
         if is_secret_key(key):
             ctx = baggage.remove_baggage(key, context=ctx)
-    headers: dict[str, str] = dict(extra or {})
     propagate.inject(headers, context=ctx)
     return headers
+
+
+#: the global propagator last looked at, and whether it is the default W3C pair
+_w3c: tuple[object, bool] = (None, False)
+
+
+def _w3c_propagation() -> bool:
+    """True while the global propagator is OpenTelemetry's default: W3C trace context,
+    then W3C baggage."""
+    global _w3c  # noqa: PLW0603 - a one-entry cache, renewed with the global propagator
+    textmap = propagate.get_global_textmap()
+    cached = _w3c
+    if cached[0] is not textmap:
+        from opentelemetry.baggage.propagation import W3CBaggagePropagator
+        from opentelemetry.propagators.composite import CompositePropagator
+        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+        inner = getattr(textmap, "_propagators", None)
+        default = (
+            type(textmap) is CompositePropagator
+            and isinstance(inner, list | tuple)
+            and [type(p) for p in inner] == [TraceContextTextMapPropagator, W3CBaggagePropagator]
+        )
+        cached = _w3c = (textmap, default)
+    return cached[1]
 
 
 def extract_context(carrier: Mapping[str, str]) -> Context:

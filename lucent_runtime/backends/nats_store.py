@@ -52,7 +52,7 @@ from .._errors import (
     PayloadTooLargeError,
     StoreUnavailableError,
 )
-from .._events import DomainEvent, NewEvent
+from .._events import DomainEvent, NewEvent, compact_json
 from .base import EventStore
 
 __all__ = [
@@ -133,7 +133,7 @@ def _event_subject(event: NewEvent) -> str:
 
 
 def _body(event: NewEvent, stream_id: str, version: int) -> bytes:
-    return json.dumps(
+    return compact_json(
         {
             "event_id": event.event_id,
             "stream_id": stream_id,
@@ -142,9 +142,7 @@ def _body(event: NewEvent, stream_id: str, version: int) -> bytes:
             "data": event.data,
             "timestamp": event.timestamp,
             "metadata": event.metadata,
-        },
-        separators=(",", ":"),
-        default=str,
+        }
     ).encode()
 
 
@@ -155,8 +153,8 @@ def _decode(msg: Msg) -> DomainEvent:
 def message_size(subject: str, body: bytes, headers: dict[str, str] | None) -> int:
     """The bytes the server counts against ``max_payload``: body plus encoded headers."""
     size = len(body)
-    if headers:
-        size += 12 + sum(len(k) + len(v) + 4 for k, v in headers.items())  # NATS/1.0 + CRLFs
+    if headers:  # NATS/1.0 and the CRLFs, then per header "key: value" and its CRLF
+        size += 12 + 4 * len(headers) + sum(map(len, headers)) + sum(map(len, headers.values()))
     return size
 
 

@@ -1,16 +1,21 @@
 """The embedded event store: one SQLite file, no server.
 
-One connection, guarded by a lock and used from worker threads, so the event loop never
-blocks on disk. Appends that arrive while a write is in progress wait and are then written
-together in one ``BEGIN IMMEDIATE`` transaction: one thread hop and one commit for many
-appends, and no append returns before the transaction holding it is committed. A refused
-append does not undo the others (one of several events runs in its own savepoint). Event
-data is encoded to JSON on the event loop, so the worker spends its time in SQLite, which
-releases the GIL. The version check and the inserts are atomic, also against other
-processes sharing the file. Versions are dense per stream from 1
-(``UNIQUE(stream_id, version)``); event ids are unique, so a retried append returns the
-stored events instead of writing them twice. A failing disk (full, read-only) is an
-:class:`EventStoreError`; nothing of the failed transaction is stored.
+Appends are written on the event loop, where they arrive: the appends made while the loop
+runs its current callbacks are written together, in the next loop iteration, as one
+``BEGIN IMMEDIATE`` transaction, and none returns before the transaction holding it is
+committed. So concurrent publishers cost one commit, and no append waits for a thread
+hop (which on a busy machine costs more than the insert). A refused append does not undo
+the others (one of several events runs in its own savepoint). The version check and the
+inserts are atomic, also against other processes sharing the file: when one of them holds
+the write lock, the loop does not wait for it; that batch goes to a worker thread, which
+waits there (up to 30 s). Reads run in a worker thread too, on a connection of their own,
+and so do the checkpoints that copy the write-ahead log into the database file (the only
+writes that sync to disk), once the log is over 4 MB.
+Versions are dense per stream from 1 (``UNIQUE(stream_id, version)``); event ids are
+unique, so a retried append returns the stored events instead of writing them twice. A
+failing disk (full, read-only) is an :class:`EventStoreError`; nothing of the failed
+transaction is stored. Durability is SQLite's WAL with ``synchronous=NORMAL``: a
+committed append survives the process, the WAL is synced at checkpoints.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import asyncio
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._errors import ConcurrencyError, ConfigurationError, EventStoreError, LucentError
-from .._events import DomainEvent, NewEvent
+from .._events import DomainEvent, NewEvent, compact_json
 from .base import EventStore
 
 __all__ = ["SqliteEventStore"]
@@ -52,6 +58,18 @@ _CURRENT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id
 #: an event to insert with its data and metadata as JSON
 _Row = tuple[NewEvent, str, str]
 _Append = tuple[str, list[_Row], "int | None", "asyncio.Future[list[int | DomainEvent]]"]
+_Outcome = list["int | DomainEvent"] | BaseException
+
+#: how long a worker thread waits for another process's write lock (seconds)
+_LOCK_TIMEOUT = 30.0
+#: the write-ahead log is checkpointed (in a worker thread) once it is over this size,
+#: SQLite's own default (1,000 pages of 4 KB); its size is looked at every so many commits
+_CHECKPOINT_BYTES = 4_096_000
+_CHECKPOINT_CHECK_EVERY = 32
+
+
+class _LockedError(Exception):
+    """Another connection holds the write lock: nothing was written."""
 
 
 def _store_error(err: BaseException, path: Path) -> BaseException:
@@ -66,6 +84,13 @@ def _store_error(err: BaseException, path: Path) -> BaseException:
     return err
 
 
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=timeout)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 class SqliteEventStore(EventStore):
     """Event streams in the SQLite file ``path`` (created with its directory)."""
 
@@ -73,18 +98,23 @@ class SqliteEventStore(EventStore):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30.0
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            # the event loop's connection never waits for a lock (timeout 0), nor
+            # checkpoints (which syncs to disk); the worker threads' one does both, under
+            # ``_lock``
+            self._db = _connect(self.path, 0.0)
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
             self._db.executescript(_SCHEMA)
+            self._worker_db = _connect(self.path, _LOCK_TIMEOUT)
         except (OSError, sqlite3.Error) as err:
             raise ConfigurationError(f"cannot open the event store at {self.path}: {err}") from err
         self._lock = threading.Lock()
         self._closed = False
         self._pending: list[_Append] = []
-        self._writing = False
+        self._scheduled = False
+        self._in_threads: set[asyncio.Task[None]] = set()
+        self._wal = Path(f"{self.path}-wal")
+        self._commits = 0
+        self._checkpointing = False
 
     async def append(
         self,
@@ -95,77 +125,107 @@ class SqliteEventStore(EventStore):
         events = list(events)
         if not events:
             return []
-        # encoded here, on the event loop: the worker thread then spends its time in
-        # SQLite, which releases the GIL, instead of contending for it with the loop
-        rows = [
-            (new, json.dumps(new.data, default=str), json.dumps(new.metadata, default=str))
-            for new in events
-        ]
-        future = asyncio.get_running_loop().create_future()
+        rows = [(new, compact_json(new.data), compact_json(new.metadata)) for new in events]
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._pending.append((stream_id, rows, expected_version, future))
-        if not self._writing:
-            self._writing = True
-            asyncio.get_running_loop().create_task(self._write_pending())
+        if not self._scheduled:
+            # after the callbacks of this loop iteration: their appends join the batch
+            self._scheduled = True
+            loop.call_soon(self._write_pending)
         outcome = await future
         return [
             DomainEvent.stored(new, stream_id, stored) if isinstance(stored, int) else stored
             for new, stored in zip(events, outcome, strict=True)
         ]
 
-    async def _write_pending(self) -> None:
-        """Write the waiting appends, batch after batch, until none are left."""
+    def _write_pending(self) -> None:
+        """Write the waiting appends as one transaction, on the event loop; when another
+        connection holds the write lock, in a worker thread that waits for it."""
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
         try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    outcomes = await asyncio.to_thread(self._append_batch, batch)
-                except BaseException as err:  # the whole transaction failed: nothing stored
-                    error = _store_error(err, self.path)
-                    outcomes = [error] * len(batch)
-                for (*_, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+            self._check_open()
+            outcomes = self._append_batch(self._db, batch)
+        except _LockedError:
+            self._in_thread(self._write_in_thread(batch))
+            return
+        except BaseException as err:  # the whole transaction failed: nothing stored
+            outcomes = [_store_error(err, self.path)] * len(batch)
+        _settle(batch, outcomes)
+        self._commits += 1
+        if self._commits % _CHECKPOINT_CHECK_EVERY == 0 and not self._checkpointing:
+            try:
+                grown = self._wal.stat().st_size > _CHECKPOINT_BYTES
+            except OSError:
+                grown = False
+            if grown:
+                self._checkpointing = True
+                self._in_thread(self._checkpoint())
+
+    def _in_thread(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._in_threads.add(task)  # a reference until it is done
+        task.add_done_callback(self._in_threads.discard)
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, in a worker
+        thread. Meanwhile the log is locked for writing: appends wait in a thread too."""
+        try:
+            await asyncio.to_thread(self._checkpoint_waiting)
+        except (sqlite3.Error, LucentError):
+            pass  # a later one catches up (and SQLite's own at the last close)
         finally:
-            self._writing = False
+            self._checkpointing = False
+
+    async def _write_in_thread(self, batch: list[_Append]) -> None:
+        try:
+            outcomes = await asyncio.to_thread(self._append_batch_waiting, batch)
+        except BaseException as err:  # the whole transaction failed: nothing stored
+            outcomes = [_store_error(err, self.path)] * len(batch)
+        _settle(batch, outcomes)
 
     async def read_stream(self, stream_id: str) -> list[DomainEvent]:
         return await asyncio.to_thread(self._read_stream, stream_id)
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._close)
+        if not self._closed:
+            self._closed = True  # appends still waiting fail: the store is closed
+            self._db.close()
+            await asyncio.to_thread(self._close_worker)
 
-    # -- in a worker thread -------------------------------------------------------------
-    def _append_batch(self, batch: list[_Append]) -> list[list[int | DomainEvent] | BaseException]:
-        with self._lock:
-            self._check_open()
-            db = self._db
+    def _append_batch(self, db: sqlite3.Connection, batch: list[_Append]) -> list[_Outcome]:
+        """One transaction holding every append of ``batch``: per append its outcome."""
+        try:
             db.execute("BEGIN IMMEDIATE")
-            try:
-                outcomes: list[list[int | DomainEvent] | BaseException] = []
-                for stream_id, rows, expected_version, _ in batch:
-                    # an append of one event writes nothing before it can fail, so only
-                    # longer ones need a savepoint to be undone on their own
-                    several = len(rows) > 1
+        except sqlite3.OperationalError as err:
+            if err.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                raise _LockedError from err
+            raise
+        try:
+            outcomes: list[_Outcome] = []
+            for stream_id, rows, expected_version, _ in batch:
+                # an append of one event writes nothing before it can fail, so only
+                # longer ones need a savepoint to be undone on their own
+                several = len(rows) > 1
+                if several:
+                    db.execute("SAVEPOINT append")
+                try:
+                    outcomes.append(self._append(db, stream_id, rows, expected_version))
+                except (LucentError, ValueError) as err:
                     if several:
-                        db.execute("SAVEPOINT append")
-                    try:
-                        outcomes.append(self._append(db, stream_id, rows, expected_version))
-                    except (LucentError, ValueError) as err:
-                        if several:
-                            db.execute("ROLLBACK TO append")
-                        outcomes.append(err)
-                    if several:
-                        db.execute("RELEASE append")
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            return outcomes
+                        db.execute("ROLLBACK TO append")
+                    outcomes.append(err)
+                if several:
+                    db.execute("RELEASE append")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return outcomes
 
     def _append(
         self,
@@ -216,10 +276,25 @@ class SqliteEventStore(EventStore):
                 )
         return stored
 
+    # -- in a worker thread -------------------------------------------------------------
+    def _append_batch_waiting(self, batch: list[_Append]) -> list[_Outcome]:
+        with self._lock:
+            self._check_open()
+            try:
+                return self._append_batch(self._worker_db, batch)
+            except _LockedError as err:  # still locked after the timeout
+                assert err.__cause__ is not None
+                raise err.__cause__ from None
+
+    def _checkpoint_waiting(self) -> None:
+        with self._lock:
+            self._check_open()
+            self._worker_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def _read_stream(self, stream_id: str) -> list[DomainEvent]:
         with self._lock:
             self._check_open()
-            rows = self._db.execute(
+            rows = self._worker_db.execute(
                 f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version",
                 (stream_id,),
             ).fetchall()
@@ -229,11 +304,20 @@ class SqliteEventStore(EventStore):
         if self._closed:
             raise LucentError(f"the event store at {self.path} is closed")
 
-    def _close(self) -> None:
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._db.close()
+    def _close_worker(self) -> None:
+        with self._lock:  # after the worker's transaction in progress, if any
+            self._worker_db.close()
+
+
+def _settle(batch: list[_Append], outcomes: list[_Outcome]) -> None:
+    """Hand each append of ``batch`` its outcome (a caller that gave up is skipped)."""
+    for (*_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 def _event(row: tuple) -> DomainEvent:

@@ -25,7 +25,7 @@ from lucent_runtime import (
     InfrastructureFactory,
     PayloadError,
 )
-from lucent_runtime._context import new_id
+from lucent_runtime._context import new_event_id, new_id
 from lucent_runtime._events import DomainEvent, NewEvent
 from lucent_runtime._payload import to_jsonable
 from lucent_runtime._publishing import event_json
@@ -92,12 +92,52 @@ def test_derived_forms_are_fresh_and_survive_copies() -> None:
     assert twin.to_dict() == context.to_dict()
 
 
+def test_event_metadata_context_is_a_plain_dict_frozen_once() -> None:
+    context = trading_context(desk="emea")
+    for_event = context._event_dict()
+    assert for_event == context.to_dict()
+    assert json.loads(json.dumps(for_event)) == context.to_dict()  # JSON sees a dict
+    for_event["metadata"]["desk"] = "changed"  # the caller's copy, not the context's
+    assert context.to_dict()["metadata"] == {"desk": "emea"}
+    metadata = {"correlation_id": "c-1", "business_context": context._event_dict()}
+    new = NewEvent(new_id(), "TradeExecuted", {"n": 1}, metadata, timestamp="2026")
+    plain = NewEvent(
+        new.event_id,
+        "TradeExecuted",
+        {"n": 1},
+        {**metadata, "business_context": context.to_dict()},
+        timestamp="2026",
+    )
+    stored = DomainEvent.stored(new, "trade-abc123", 1)
+    assert stored == DomainEvent.stored(plain, "trade-abc123", 1)
+    frozen = stored.metadata["business_context"]
+    assert frozen is DomainEvent.stored(new, "trade-abc123", 1).metadata["business_context"]
+    with pytest.raises(TypeError):
+        frozen["domain"] = "changed"  # type: ignore[index]
+    assert stored.to_dict()["metadata"]["business_context"] == context.to_dict()
+
+
 def test_ids_are_distinct_uuid4_strings() -> None:
     ids = {new_id() for _ in range(2000)}
     assert len(ids) == 2000
     for value in list(ids)[:200]:
         parsed = uuid.UUID(value)
         assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)
+
+
+def test_event_ids_are_distinct_uuid7_strings_in_creation_order() -> None:
+    import time
+
+    before = time.time_ns() // 1_000_000
+    ids = [new_event_id() for _ in range(2000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(ids)) == 2000
+    for value in ids[:200]:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, value)
+        assert before <= parsed.int >> 80 <= after  # the creation time, in milliseconds
+    time.sleep(0.002)
+    assert all(earlier < new_event_id() for earlier in ids)  # a later millisecond sorts after
 
 
 def test_published_body_is_the_stored_events_json() -> None:

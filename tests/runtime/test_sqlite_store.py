@@ -57,6 +57,77 @@ async def test_a_full_disk_is_an_event_store_error_and_stores_nothing(tmp_path: 
     await store.close()
 
 
+async def test_a_write_lock_held_elsewhere_is_waited_for_off_the_event_loop(tmp_path: Path):
+    path = tmp_path / "events.sqlite3"
+    store = SqliteEventStore(path)
+    await store.append("trade-l", [new()])
+    other = sqlite3.connect(path, isolation_level=None)  # another process, say
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    appending = asyncio.create_task(store.append("trade-l", [new()], expected_version=1))
+    await asyncio.sleep(0.3)
+    assert not appending.done()  # waiting for the lock, in a worker thread...
+    assert ticks >= 10  # ...while the event loop runs on
+    other.execute("COMMIT")
+    (stored,) = await asyncio.wait_for(appending, 10)
+    assert stored.version == 2
+    ticking.cancel()
+    other.close()
+    assert [e.version for e in await store.read_stream("trade-l")] == [1, 2]
+    await store.close()
+
+
+async def test_the_write_ahead_log_is_checkpointed_in_a_worker_thread(tmp_path: Path, monkeypatch):
+    from lucent_runtime.backends import sqlite
+
+    monkeypatch.setattr(sqlite, "_CHECKPOINT_CHECK_EVERY", 4)
+
+    async def wal_after_appends(name: str, threshold: int) -> tuple[int, list[str]]:
+        monkeypatch.setattr(sqlite, "_CHECKPOINT_BYTES", threshold)
+        store = SqliteEventStore(tmp_path / name)
+        checkpoints: list[str] = []
+        store._worker_db.set_trace_callback(
+            lambda sql: checkpoints.append(sql) if "wal_checkpoint" in sql else None
+        )
+        for round_ in range(40):
+            await asyncio.gather(*(store.append(f"trade-w{i}", [new(r=round_)]) for i in range(8)))
+        while store._in_threads:  # a checkpoint in progress, and appends waiting for it
+            await asyncio.gather(*store._in_threads)
+        assert [len(await store.read_stream(f"trade-w{i}")) for i in range(8)] == [40] * 8
+        size = (tmp_path / f"{name}-wal").stat().st_size
+        await store.close()
+        return size, checkpoints
+
+    unchecked, none = await wal_after_appends("never.sqlite3", 1 << 40)
+    checked, checkpoints = await wal_after_appends("often.sqlite3", 64_000)
+    assert none == []
+    assert checkpoints, "no checkpoint ran"
+    assert checked < unchecked / 2, (checked, unchecked)
+
+
+async def test_appends_after_close_fail_and_store_nothing(tmp_path: Path):
+    from lucent_runtime import LucentError
+
+    store = SqliteEventStore(tmp_path / "events.sqlite3")
+    await store.append("trade-c", [new()])
+    late = asyncio.ensure_future(store.append("trade-c", [new()]))
+    await asyncio.sleep(0)  # the append waits for its transaction...
+    await store.close()  # ...which the store, closing, no longer writes
+    with pytest.raises(LucentError, match="closed"):
+        await late
+    reopened = SqliteEventStore(tmp_path / "events.sqlite3")
+    assert len(await reopened.read_stream("trade-c")) == 1
+    await reopened.close()
+
+
 async def test_sqlite_store_persists_across_reopen(tmp_path: Path):
     path = tmp_path / "data" / "events.sqlite3"
     first = SqliteEventStore(path)
