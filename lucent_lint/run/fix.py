@@ -35,7 +35,7 @@ from lucent_lint.engine.source import compile_problem, decode
 from lucent_lint.engine.suppress import apply_noqa, parse_noqa, source_lines, suppresses
 from lucent_lint.engine.transform import apply, choose, parent_map
 from lucent_lint.engine.verify import same_outside
-from lucent_lint.fixes.unused_noqa import remove_codes
+from lucent_lint.rules.unused_noqa import remove_codes
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
 from lucent_lint.run.runner import RunResult, check_results, per_file_ignored, stdin_module
 
