@@ -45,7 +45,7 @@ class _Builder:
     passed_unbuilt: bool = False
     #: when the chain assigned lacks only ``build()``: its call, the assignment and the
     #: scope the variable lives in (what its fix needs), else None
-    fixable: tuple[cst.Call, cst.Assign | cst.AnnAssign, cst.CSTNode | None] | None = None
+    fix_site: tuple[cst.Call, cst.Assign | cst.AnnAssign, cst.CSTNode | None] | None = None
 
 
 @dataclass(slots=True)
@@ -112,8 +112,8 @@ class IncompleteContextBuilder(Rule):
             )
             if problems:
                 fix = None
-                if builder.fixable is not None and self.fixing:
-                    call, assign, scope = builder.fixable
+                if builder.fix_site is not None and self.fixing:
+                    call, assign, scope = builder.fix_site
                     if _only_passed_on(assign, scope):
                         fix = self.fix(call)
                 self.report(builder.start, fix=fix, problems=problems)
@@ -159,7 +159,7 @@ class IncompleteContextBuilder(Rule):
         if use == "assigned" and targets:
             builder = _Builder(chain.start, has_start, aggregate)
             if _only_unbuilt(chain, node) and isinstance(parent, cst.Assign | cst.AnnAssign):
-                builder.fixable = (node, parent, scope_of(stack))
+                builder.fix_site = (node, parent, scope_of(stack))
             self._frames[-1].created.append(builder)
             for name in targets:
                 self._bind(name, builder)
