@@ -225,8 +225,6 @@ class FileContext:
         fix: Fix | None = None,
         deferred: dict[str, Any] | None = None,
     ) -> None:
-        if fix is None:
-            fix = _registered_fix(rule.code, node, self)
         self.reports.append(
             Report(
                 rule=type(rule),
@@ -236,21 +234,9 @@ class FileContext:
                 scope=self.scope_name(),
                 fix=fix,
                 deferred=deferred,
-                ancestors=frozenset(id(n) for n in self.stack) if fix else frozenset(),
                 stack=tuple(self.stack),
             )
         )
-
-
-def _registered_fix(code: str, node: cst.CSTNode, ctx: FileContext) -> Fix | None:
-    """The fix the registry (:mod:`lucent_lint.fixes`) offers for this finding, when the
-    run's settings allow it (unsafe fixes only with ``unsafe-fixes``)."""
-    from lucent_lint.fixes import fixer_for  # the fixers import this module
-
-    fixer = fixer_for(code)
-    if fixer is None or (fixer.safety == "unsafe" and not ctx.settings.unsafe_fixes):
-        return None
-    return fixer.build(node, ctx)
 
 
 def dotted_name(expr: cst.CSTNode | None) -> str | None:

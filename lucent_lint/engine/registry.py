@@ -34,7 +34,6 @@ GLOBAL_RULES = frozenset({"LUC001", "LUC002"})
 
 
 def _load() -> dict[str, type[Rule]]:
-    from lucent_lint import fixes
     from lucent_lint import rules as package
     from lucent_lint.engine.rule import Rule
 
@@ -52,9 +51,7 @@ def _load() -> dict[str, type[Rule]]:
                 if value.code in found:
                     raise RuntimeError(f"duplicate rule code {value.code}")
                 found[value.code] = value
-    found = dict(sorted(found.items()))
-    fixes.attach(found)
-    return found
+    return dict(sorted(found.items()))
 
 
 class _Rules(Mapping[str, "type[Rule]"]):

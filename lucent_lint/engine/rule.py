@@ -2,8 +2,11 @@
 
 A rule is a class with a stable ``code`` and ``slug``, a message template, and small
 ``visit_<Node>`` / ``leave_<Node>`` methods named after libcst node classes. It reads the
-tree (the engine walks it once for all rules) and calls :meth:`Rule.report`. Everything
-else -- positions, scope, suppression, selection, fix bookkeeping -- is the engine's.
+tree (the engine walks it once for all rules) and calls :meth:`Rule.report`. A rule that
+can repair what it reports carries its fix too: ``fix_safety`` and ``fix_title``, and the
+:class:`Fix` it passes to :meth:`Rule.report` for the target it found (the handler, the
+call, the class), built only when :attr:`Rule.fixing` says the run wants it. Everything
+else -- positions, scope, suppression, selection, applying fixes -- is the engine's.
 
 Its documentation and examples live in ``rules/LUC###-slug.md``, not in the module.
 """
@@ -50,8 +53,6 @@ class Report:
     fix: Fix | None = None
     #: set for findings a rule cannot decide alone (see :meth:`Rule.defer`)
     deferred: dict[str, Any] | None = None
-    #: ancestors of ``node`` (ids), so fixes on nested nodes never overlap
-    ancestors: frozenset[int] = frozenset()
     #: the walk's stack when the rule reported (the current node last): where ``node`` is
     stack: tuple[cst.CSTNode, ...] = ()
 
@@ -67,6 +68,8 @@ class Rule:
     message: ClassVar[str]
     #: imperative remedy, shown next to fixable findings
     fix_title: ClassVar[str | None] = None
+    #: set by a rule that fixes what it reports: ``unsafe`` when the fix may change
+    #: behaviour (offered and applied only with ``unsafe-fixes``)
     fix_safety: ClassVar[FixSafety | None] = None
     #: decides by itself, through the project index, which classes it judges (LUC101,
     #: LUC102): its findings are not limited to service code
@@ -74,17 +77,32 @@ class Rule:
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
+        #: build fixes in this run: a safe rule's always, an unsafe one's only with
+        #: ``unsafe-fixes`` (the findings of a run without them are not fixable)
+        self.fixing = self.fix_safety == "safe" or (
+            self.fix_safety == "unsafe" and ctx.settings.unsafe_fixes
+        )
 
     # -- reporting -------------------------------------------------------------------
     def report(
         self,
         node: cst.CSTNode,
         message: str | None = None,
+        *,
+        fix: Fix | None = None,
         **params: Any,
     ) -> None:
-        """Report ``node``. ``message`` overrides the template; ``params`` fill it."""
+        """Report ``node``. ``message`` overrides the template; ``params`` fill it.
+
+        ``fix`` is the change that repairs this occurrence, None when it has no obvious
+        one; a rule builds it only when :attr:`fixing` (``fix=self.fix(target) if
+        self.fixing else None``). It takes the rule's ``fix_safety``."""
         text = message if message is not None else self.message.format(**params)
-        self.ctx.add_report(self, node, text)
+        if fix is not None:
+            if self.fix_safety is None:
+                raise TypeError(f"{self.code} reports a fix but has no fix_safety")
+            fix.safety = self.fix_safety
+        self.ctx.add_report(self, node, text, fix=fix)
 
     def defer(self, node: cst.CSTNode, payload: dict[str, Any]) -> None:
         """Report ``node`` provisionally; :meth:`resolve` decides once every file of the

@@ -1,5 +1,5 @@
-"""Renaming a string literal that holds a name (an event type): the LUC302 and LUC303
-fixers rewrite the literal's text and keep its quotes and prefix."""
+"""Renaming a string literal that holds a name (an event type): the fixes of LUC302 and
+LUC303 rewrite the literal's text and keep its quotes and prefix."""
 
 from __future__ import annotations
 

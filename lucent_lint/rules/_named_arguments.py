@@ -16,12 +16,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from lucent_runtime.naming import PLACEHOLDER
-
-from lucent_lint.engine.framework import APPEND_NAMES, REQUIRED_PARAMETERS, event_store_append, framework_argument, handler_decorator
 from lucent_lint.engine.bindings import string_templates
 from lucent_lint.engine.context import call_argument, call_name
-from lucent_lint.engine.rule import Rule
+from lucent_lint.engine.framework import (
+    APPEND_NAMES,
+    REQUIRED_PARAMETERS,
+    event_store_append,
+    framework_argument,
+    handler_decorator,
+)
+from lucent_lint.engine.rule import Fix, Rule
+from lucent_runtime.naming import PLACEHOLDER
 
 if TYPE_CHECKING:
     from lucent_lint.engine.context import FileContext
@@ -100,7 +105,11 @@ class NamedArgumentRule(Rule):
             message = self.problem(parameter, value)
             if message is not None:
                 self._reported.add(id(literal))
-                self.report(literal, message)
+                self.report(literal, message, fix=self.fix(literal) if self.fixing else None)
+
+    def fix(self, literal: cst.BaseExpression) -> Fix | None:
+        """The fix of a reported ``literal`` (for a subclass with a ``fix_safety``)."""
+        raise NotImplementedError
 
 
 class EventTypeRule(NamedArgumentRule):

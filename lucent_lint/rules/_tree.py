@@ -1,4 +1,4 @@
-"""Small tree helpers shared by the fixers."""
+"""Small tree helpers shared by the rules' fixes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from lucent_lint.engine.walk import children, iter_tree
 from lucent_lint.engine.transform import parent_map
+from lucent_lint.engine.walk import children, iter_tree
 
 
 def ancestors(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> list[cst.CSTNode]:
@@ -22,7 +22,7 @@ def ancestors(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> list[cst.CSTNo
     if not stack:
         return []
     path = _path_to(stack[-1], node)
-    return list(stack) + path if path is not None else []
+    return list(stack[:-1]) + path if path is not None else []
 
 
 def parent(node: cst.CSTNode, stack: Sequence[cst.CSTNode]) -> cst.CSTNode | None:

@@ -12,9 +12,9 @@ from typing import Any
 
 import libcst as cst
 
-from lucent_lint.engine.framework import business_context_argument, framework_method
 from lucent_lint.engine.bindings import resolve
 from lucent_lint.engine.context import dotted_name
+from lucent_lint.engine.framework import business_context_argument, framework_method
 from lucent_lint.engine.rule import Rule
 
 

@@ -17,11 +17,10 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from lucent_runtime.naming import PLACEHOLDER
-
 from lucent_lint.engine.bindings import resolve_scoped, string_literals
 from lucent_lint.engine.context import call_argument, call_name, dotted_name, string_value
 from lucent_lint.engine.rule import Rule
+from lucent_runtime.naming import PLACEHOLDER
 
 _NATS_CONNECT = frozenset({"nats.connect", "nats.aio.client.Client.connect"})
 _NATS_CLIENT_CLASSES = frozenset({"nats.NATS", "nats.aio.client.Client", "nats.aio.client.NATS"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lucent_lint.engine.framework import logger_method
 from lucent_lint.engine.context import call_name, dotted_name
+from lucent_lint.engine.framework import logger_method
 from lucent_lint.engine.rule import Rule
 from lucent_lint.engine.scopes import assigned_values, caught_names, enclosing_handler, parameter
 

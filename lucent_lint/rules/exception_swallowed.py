@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lucent_lint.engine.framework import PROBLEM_LOG_METHODS, logger_method
 from lucent_lint.engine.context import dotted_name
+from lucent_lint.engine.framework import PROBLEM_LOG_METHODS, logger_method
 from lucent_lint.engine.rule import Rule
 from lucent_lint.engine.scopes import iter_scope
 

@@ -7,10 +7,20 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lucent_lint.engine.framework import builder_chain_root, business_context_argument, domain_event_callback
 from lucent_lint.engine.context import call_name, dotted_name
+from lucent_lint.engine.framework import (
+    builder_chain_root,
+    business_context_argument,
+    domain_event_callback,
+)
 from lucent_lint.engine.rule import Rule
-from lucent_lint.engine.scopes import assigned_values, body_of, iter_scope, parameter, positional_parameters
+from lucent_lint.engine.scopes import (
+    assigned_values,
+    body_of,
+    iter_scope,
+    parameter,
+    positional_parameters,
+)
 from lucent_lint.engine.walk import children
 
 if TYPE_CHECKING:

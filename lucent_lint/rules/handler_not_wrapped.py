@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lucent_lint.engine.framework import handler_decorator, service_like_class
 from lucent_lint.engine.context import call_name, dotted_name, string_value
+from lucent_lint.engine.framework import handler_decorator, service_like_class
 from lucent_lint.engine.rule import Rule
 from lucent_lint.engine.scopes import positional_parameters
 

@@ -7,17 +7,28 @@ assigned to a local variable stays open while the function continues it
 ``context = builder.build()``) and is judged when the function ends. A builder that leaves
 the function unbuilt (returned, passed to a helper, stored on ``self``) may be completed
 elsewhere and is not judged.
+
+Fix (safe): a chain that only lacks ``build()`` gains it, when it starts with ``for_*`` and
+sets its aggregate but is never built, where it is used (passed as a business context, or a
+statement of its own), or where it is assigned to a variable that the function only ever
+passes on (never continues with ``name.with_...()``, never reassigns). ``.build()`` goes
+after the chain's last call, on a line of its own when the chain is laid out one call per
+line. Anything else (a builder continued through its variable, a chain without aggregate
+or ``for_*`` start) is left to its author: what it should become is not obvious.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
 
 from lucent_lint.engine.framework import BuilderChain, builder_chain, business_context_argument
-from lucent_lint.engine.rule import Rule
+from lucent_lint.engine.rule import Fix, Rule
+from lucent_lint.engine.walk import iter_tree
+from lucent_lint.rules._tree import scope_of
 
 
 @dataclass(eq=False, slots=True)
@@ -32,6 +43,9 @@ class _Builder:
     escaped: bool = False
     #: passed unbuilt where a business context goes
     passed_unbuilt: bool = False
+    #: when the chain assigned lacks only ``build()``: its call, the assignment and the
+    #: scope the variable lives in (what its fix needs), else None
+    fix_site: tuple[cst.Call, cst.Assign | cst.AnnAssign, cst.CSTNode | None] | None = None
 
 
 @dataclass(slots=True)
@@ -69,6 +83,8 @@ class IncompleteContextBuilder(Rule):
     slug = "incomplete-context-builder"
     checklist = "business context for all operations"
     message = "business context builder chain {problems}"
+    fix_safety = "safe"
+    fix_title = "Add the missing `.build()`"
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -95,7 +111,12 @@ class IncompleteContextBuilder(Rule):
                 builder.has_start, builder.aggregate, builder.built and not builder.passed_unbuilt
             )
             if problems:
-                self.report(builder.start, problems=problems)
+                fix = None
+                if builder.fix_site is not None and self.fixing:
+                    call, assign, scope = builder.fix_site
+                    if _only_passed_on(assign, scope):
+                        fix = self.fix(call)
+                self.report(builder.start, fix=fix, problems=problems)
         self._live = {name for f in self._frames for name in f.names}
 
     def _lookup(self, name: str) -> _Builder | None:
@@ -132,10 +153,13 @@ class IncompleteContextBuilder(Rule):
         if chain.built or use in ("statement", "context"):
             problems = _problems(has_start, aggregate, chain.built)
             if problems:
-                self.report(chain.start, problems=problems)
+                fix = self.fix(node) if self.fixing and _only_unbuilt(chain, node) else None
+                self.report(chain.start, fix=fix, problems=problems)
             return
         if use == "assigned" and targets:
             builder = _Builder(chain.start, has_start, aggregate)
+            if _only_unbuilt(chain, node) and isinstance(parent, cst.Assign | cst.AnnAssign):
+                builder.fix_site = (node, parent, scope_of(stack))
             self._frames[-1].created.append(builder)
             for name in targets:
                 self._bind(name, builder)
@@ -155,7 +179,8 @@ class IncompleteContextBuilder(Rule):
         if chain is None or chain.variable is not None:
             return
         problems = _problems(chain.has_start, "with_aggregate" in chain.methods, False)
-        self.report(chain.start, problems=problems)
+        fix = self.fix(node) if self.fixing and _only_unbuilt(chain, node) else None
+        self.report(chain.start, fix=fix, problems=problems)
 
     def _continue(self, chain: BuilderChain, use: str, targets: list[str]) -> None:
         builder = self._lookup(chain.variable or "")
@@ -237,3 +262,79 @@ class IncompleteContextBuilder(Rule):
                 builder.passed_unbuilt = True
                 return
         builder.escaped = True
+
+    # -- fix -----------------------------------------------------------------------------
+    def fix(self, outer: cst.Call) -> Fix:
+        """The chain whose outermost call is ``outer`` followed by ``.build()``."""
+        before_dot, rpar = _layout(outer)
+        built = cst.Call(
+            func=cst.Attribute(
+                value=outer.with_changes(lpar=(), rpar=()),
+                attr=cst.Name("build"),
+                dot=cst.Dot(whitespace_before=before_dot),
+            ),
+            lpar=outer.lpar,
+            rpar=rpar,
+        )
+        return Fix(replacements={outer: built})
+
+
+def _only_unbuilt(chain: BuilderChain, outer: cst.Call) -> bool:
+    """Does the chain read from ``outer`` lack only ``build()``, which its fix adds?"""
+    return (
+        chain.has_start
+        and "with_aggregate" in chain.methods
+        and not chain.built
+        and isinstance(outer.func, cst.Attribute)
+    )
+
+
+def _layout(outer: cst.Call) -> tuple[cst.BaseParenthesizableWhitespace, Sequence[cst.RightParen]]:
+    """The whitespace before ``.build()`` and the chain's closing parentheses.
+
+    ``.build()`` takes the line break and indentation of the chain's last call, never its
+    comments: a comment at the end of the line before belongs there, not also after
+    ``.build()``. A comment after the last call (before the closing parenthesis) stays on
+    the last call's line, with ``.build()`` on the next one."""
+    before = outer.func.dot.whitespace_before  # type: ignore[attr-defined]
+    rpar = outer.rpar
+    if not isinstance(before, cst.ParenthesizedWhitespace):
+        return before, rpar
+    bare = cst.TrailingWhitespace(newline=before.first_line.newline)
+    before = before.with_changes(first_line=bare, empty_lines=())
+    closing = rpar[0].whitespace_before if rpar else None
+    if isinstance(closing, cst.ParenthesizedWhitespace) and closing.first_line.comment:
+        before = before.with_changes(first_line=closing.first_line)
+        plain = cst.TrailingWhitespace(newline=closing.first_line.newline)
+        rpar = [rpar[0].with_changes(whitespace_before=closing.with_changes(first_line=plain))]
+        rpar += outer.rpar[1:]
+    return before, rpar
+
+
+def _only_passed_on(assign: cst.Assign | cst.AnnAssign, scope: cst.CSTNode | None) -> bool:
+    """True when ``assign`` binds one plain name that ``scope`` never continues as a
+    builder (``name.with_x()``, ``name.build()``) nor binds again."""
+    if isinstance(assign, cst.Assign):
+        if len(assign.targets) != 1:
+            return False
+        target = assign.targets[0].target
+    else:
+        target = assign.target
+    if not isinstance(target, cst.Name) or scope is None:
+        return False
+    name = target.value
+    for item in iter_tree(scope):
+        if isinstance(item, cst.Attribute) and _is(item.value, name):
+            return False
+        if item is assign:
+            continue
+        if isinstance(item, cst.Assign) and any(_is(t.target, name) for t in item.targets):
+            return False
+        targeted = isinstance(item, cst.AnnAssign | cst.AugAssign | cst.NamedExpr | cst.For)
+        if targeted and _is(item.target, name):  # type: ignore[union-attr]
+            return False
+    return True
+
+
+def _is(expr: cst.CSTNode, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name

@@ -3,6 +3,7 @@ not kebab-case."""
 
 from __future__ import annotations
 
+from lucent_lint.rules._named_arguments import NamedArgumentRule
 from lucent_runtime.naming import (
     PLACEHOLDER,
     command_type_problem,
@@ -11,8 +12,6 @@ from lucent_runtime.naming import (
     to_kebab_case,
     to_pascal_case,
 )
-
-from lucent_lint.rules._named_arguments import NamedArgumentRule
 
 
 class MalformedCommandName(NamedArgumentRule):

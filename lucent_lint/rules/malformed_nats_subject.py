@@ -20,11 +20,10 @@ import re
 
 import libcst as cst
 
-from lucent_runtime.naming import PLACEHOLDER, subject_problem
-
 from lucent_lint.engine.bindings import format_template, percent_template
 from lucent_lint.engine.context import call_name, dotted_name, string_value
 from lucent_lint.engine.rule import Rule
+from lucent_runtime.naming import PLACEHOLDER, subject_problem
 
 #: second tokens of strings that mean to be subjects, well-formed or not
 _SUBJECT_KINDS = frozenset(

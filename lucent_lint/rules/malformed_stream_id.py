@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from lucent_runtime.naming import stream_id_problem
-
 from lucent_lint.rules._named_arguments import NamedArgumentRule
+from lucent_runtime.naming import stream_id_problem
 
 
 class MalformedStreamId(NamedArgumentRule):

@@ -16,8 +16,8 @@ from typing import Any
 
 import libcst as cst
 
-from lucent_lint.engine.framework import CONTEXT_WRAPPERS, event_store_append, service_like_class
 from lucent_lint.engine.context import call_name, dotted_name
+from lucent_lint.engine.framework import CONTEXT_WRAPPERS, event_store_append, service_like_class
 from lucent_lint.engine.rule import Rule
 from lucent_lint.engine.walk import iter_tree
 

@@ -34,7 +34,7 @@ from lucent_lint.engine.source import compile_problem, decode, read_source, sour
 from lucent_lint.engine.suppress import apply_noqa, parse_noqa, source_lines, suppresses
 from lucent_lint.engine.transform import apply, choose, parent_map
 from lucent_lint.engine.verify import same_outside
-from lucent_lint.fixes.unused_noqa import remove_codes
+from lucent_lint.rules.unused_noqa import remove_codes
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
 from lucent_lint.run.runner import RunResult, finalize_results, ignored_codes, stdin_module
 
@@ -52,7 +52,7 @@ class FixedFile:
     path: Path | None = None
     encoding: str = "utf-8"
     error: str | None = None
-    #: findings whose fix failed the check before writing (see :mod:`.fixes._verify`)
+    #: findings whose fix failed the check before writing (see :mod:`lucent_lint.engine.verify`)
     not_applied: list[str] = field(default_factory=list)
 
     @property

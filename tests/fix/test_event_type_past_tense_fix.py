@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lucent_lint.rules.event_type_not_past_tense import EventTypeNotPastTense
 from tests.cli import Completed
 from tests.cli import lucent as run_cli
 
@@ -75,6 +76,20 @@ def test_findings_are_fixable_only_where_the_name_is_obvious() -> None:
     assert all(any(name in lines[line - 1] for name in LEFT) for line in left)
     assert len(fixable) == 5 and len(left) == 2
     assert not any(f.fixable for f in lint_text(SERVICE) if f.code == "LUC303")
+
+
+def test_unsafe_fixes_are_not_even_built_without_unsafe_fixes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(self: EventTypeNotPastTense, literal: object) -> None:
+        raise AssertionError("an unsafe fix built without unsafe-fixes")
+
+    monkeypatch.setattr(EventTypeNotPastTense, "fix", refuse)
+    findings = lint_text(SERVICE)
+    assert len([f for f in findings if f.code == "LUC303"]) == 7
+    assert not any(f.fixable for f in findings if f.code == "LUC303")
+    with pytest.raises(AssertionError, match="unsafe fix built"):
+        lint_text(SERVICE, {"unsafe-fixes": True})
 
 
 @pytest.mark.parametrize(

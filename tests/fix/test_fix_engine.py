@@ -7,11 +7,11 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from lucent_lint import fixes
+from lucent_lint.engine.context import FileContext
 from lucent_lint.engine.registry import RULES, Selection
 from lucent_lint.engine.rule import Fix
 from lucent_lint.engine.transform import add_imports, apply, choose, parent_map
-from lucent_lint.fixes import Fixer
+from lucent_lint.rules.bare_except import BareExcept
 from lucent_lint.run.fix import FixedFile, fix_stdin
 
 from .helpers import SNIPPET, codes, fix_text, fixed, settings_for
@@ -20,14 +20,29 @@ HEAD = "from lucent_runtime import CryptoTradingServiceBase\n\n"
 BARE = "try:\n    pass\nexcept:\n    raise RuntimeError('x')\n"
 
 
-def test_registry_marks_rules_fixable() -> None:
+def test_rules_carry_their_fix_safety_and_title() -> None:
     assert RULES["LUC604"].fix_safety == "safe"
     assert RULES["LUC602"].fix_safety == "safe"
     assert RULES["LUC002"].fix_safety == "safe"
+    assert RULES["LUC302"].fix_safety == "unsafe"
     assert RULES["LUC301"].fix_safety is None
-    for code, fixer in fixes.fixers().items():
-        if code in RULES:
-            assert RULES[code].fix_title == fixer.title
+    for rule in RULES.values():  # a fixable rule says what its fix does, and only then
+        assert (rule.fix_title is None) == (rule.fix_safety is None), rule.code
+
+
+def test_a_fix_reported_by_a_rule_without_fix_safety_is_refused() -> None:
+    class Unfixable(BareExcept):
+        code = "LUC999"
+        fix_safety = None
+
+    settings = settings_for()
+    ctx = FileContext(path=SNIPPET, module_name="m", is_package=False, settings=settings, stack=[])
+    handler = cst.parse_statement(BARE).handlers[0]  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="LUC999 reports a fix but has no fix_safety"):
+        rule = Unfixable(ctx)
+        assert not rule.fixing
+        rule.fixing = True  # as if it built a fix all the same
+        rule.visit_ExceptHandler(handler)
 
 
 def test_choose_skips_fixes_inside_or_around_a_chosen_target() -> None:
@@ -113,9 +128,7 @@ def test_a_fix_that_breaks_the_code_is_discarded(monkeypatch: pytest.MonkeyPatch
             }
         )
 
-    broken = Fixer("LUC604", "safe", "Break the handler", break_it)
-    real = fixes.fixer_for
-    monkeypatch.setattr(fixes, "fixer_for", lambda code: broken if code == "LUC604" else real(code))
+    monkeypatch.setattr(BareExcept, "fix", lambda self, handler: break_it(handler, self.ctx))
     source = HEAD + BARE
     run = fix_text(source)
     assert run.files[0].fixed == source
@@ -129,9 +142,7 @@ def test_a_crashing_fixer_is_an_error_not_a_traceback(monkeypatch: pytest.Monkey
     def crash(node: cst.CSTNode, ctx: object) -> Fix:
         raise RuntimeError("boom")
 
-    broken = Fixer("LUC604", "safe", "Crash", crash)
-    real = fixes.fixer_for
-    monkeypatch.setattr(fixes, "fixer_for", lambda code: broken if code == "LUC604" else real(code))
+    monkeypatch.setattr(BareExcept, "fix", lambda self, handler: crash(handler, self.ctx))
     run = fix_text(HEAD + BARE)
     assert run.fixed == 0
     assert run.files[0].output(b"unchanged") == b"unchanged"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lucent_lint.fixes.unused_noqa import remove_codes
+from lucent_lint.rules.unused_noqa import remove_codes
 
 from ..lint.helpers import lint_text, pairs
 from .helpers import codes, fix_text, fixed

@@ -11,10 +11,9 @@ import textwrap
 import libcst as cst
 import pytest
 
-from lucent_lint import fixes
 from lucent_lint.engine.rule import Fix
 from lucent_lint.engine.verify import same_outside
-from lucent_lint.fixes import Fixer
+from lucent_lint.rules.bare_except import BareExcept
 
 from ..fix.helpers import codes, fix_text, fixed
 from ..fix.test_error_handling_fixes import service
@@ -184,9 +183,7 @@ def test_a_fix_that_changes_code_outside_its_site_is_not_applied(
         changed = node.with_changes(type=name, whitespace_after_except=cst.SimpleWhitespace(" "))
         return Fix(replacements={node: changed})
 
-    real = fixes.fixer_for
-    broken = Fixer("LUC604", "safe", "Catch Exception", sloppy)
-    monkeypatch.setattr(fixes, "fixer_for", lambda code: broken if code == "LUC604" else real(code))
+    monkeypatch.setattr(BareExcept, "fix", lambda self, handler: sloppy(handler, self.ctx))
     source = service(BARE)
     run = fix_text(source)
     assert run.files[0].fixed == source
