@@ -179,7 +179,9 @@ class IncompleteContextBuilder(Rule):
         if chain is None or chain.variable is not None:
             return
         problems = _problems(chain.has_start, "with_aggregate" in chain.methods, False)
-        fix = self.fix(node) if self.fixing and _only_unbuilt(chain, node) else None
+        fix = None
+        if self.fixing and _only_unbuilt(chain, node):
+            fix = self.fix_uncalled(parent)
         self.report(chain.start, fix=fix, problems=problems)
 
     def _continue(self, chain: BuilderChain, use: str, targets: list[str]) -> None:
@@ -277,6 +279,13 @@ class IncompleteContextBuilder(Rule):
             rpar=rpar,
         )
         return Fix(replacements={outer: built})
+
+    def fix_uncalled(self, build: cst.Attribute) -> Fix:
+        """The chain's uncalled ``.build`` (``build``) called: ``.build()``."""
+        called = cst.Call(
+            func=build.with_changes(lpar=(), rpar=()), lpar=build.lpar, rpar=build.rpar
+        )
+        return Fix(replacements={build: called})
 
 
 def _only_unbuilt(chain: BuilderChain, outer: cst.Call) -> bool:

@@ -47,6 +47,25 @@ def test_chain_passed_unbuilt_gains_build_on_its_own_line() -> None:
     assert pairs(lint_text(after)) == []
 
 
+def test_chain_ending_in_an_uncalled_build_gets_the_call() -> None:
+    before = source(
+        """\
+        class TradingService(CryptoTradingServiceBase):
+            async def price(self, batch_id):
+                context = (
+                    BusinessContextBuilder.for_crypto_trading()
+                    .with_aggregate("Batch", f"batch-{batch_id}")
+                    .build
+                )
+                await self.execute_business_operation("price", context, self._noop)
+        """
+    )
+    assert [c for _, c in pairs(lint_text(before))] == ["LUC203"]
+    after = fixed(before)
+    assert after == before.replace("            .build\n", "            .build()\n")
+    assert pairs(lint_text(after)) == []
+
+
 def test_builder_continued_through_its_variable_is_left_alone() -> None:
     before = source(
         """\
