@@ -241,21 +241,34 @@ class FileContext:
 
 def dotted_name(expr: cst.CSTNode | None) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
+    # exact-type tests: libcst's node classes are final, and ``isinstance`` against their
+    # ABC-based classes costs a Python-level ``__instancecheck__`` call
+    cls = type(expr)
+    if cls is _NAME:
+        return expr.value  # type: ignore[union-attr]
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
-        parts.append(expr.value)
-        return ".".join(reversed(parts))
+    while cls is _ATTRIBUTE:
+        parts.append(expr.attr.value)  # type: ignore[union-attr]
+        expr = expr.value  # type: ignore[union-attr]
+        cls = type(expr)
+    if cls is _NAME:
+        parts.append(expr.value)  # type: ignore[union-attr]
+        parts.reverse()
+        return ".".join(parts)
     return None
+
+
+_NAME = cst.Name
+_ATTRIBUTE = cst.Attribute
 
 
 def string_value(node: cst.CSTNode | None) -> str | None:
     """The value of a string literal; an f-string as a template with
     :data:`~lucent_runtime.naming.PLACEHOLDER` for each expression; None otherwise."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+    if type(node) is cst.SimpleString:
+        value = _plain_string(node.value)
+        if value is None:
+            value = node.evaluated_value  # ``ast.literal_eval`` of the token
         return value if isinstance(value, str) else None
     if isinstance(node, cst.FormattedString):
         out = []
@@ -273,14 +286,30 @@ def string_value(node: cst.CSTNode | None) -> str | None:
     return None
 
 
+def _plain_string(token: str) -> str | None:
+    """The value of a string token without escapes (no backslash), prefix ``u``, ``r`` or
+    none, and no carriage return (CPython normalises line ends inside a literal); None for
+    any other token, which ``ast.literal_eval`` decodes."""
+    if "\\" in token or "\r" in token:
+        return None
+    start = 0
+    while token[start] not in "'\"":
+        start += 1
+    if start and token[:start].lower() not in ("u", "r"):
+        return None
+    quote = 3 if token.startswith(('"""', "'''"), start) else 1
+    return token[start + quote : len(token) - quote]
+
+
 def call_name(call: cst.Call) -> str | None:
     """The called attribute or function name: ``self.publish_domain_event(...)`` ->
     ``publish_domain_event``."""
     func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    if isinstance(func, cst.Name):
-        return func.value
+    cls = type(func)
+    if cls is _ATTRIBUTE:
+        return func.attr.value  # type: ignore[attr-defined]
+    if cls is _NAME:
+        return func.value  # type: ignore[attr-defined]
     return None
 
 

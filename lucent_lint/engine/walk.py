@@ -2,12 +2,16 @@
 
 libcst's own ``module.visit()`` rebuilds every node on the way back up, which costs more
 than the parse itself. Rules here only read, so the walker follows the dataclass fields of
-each node directly and skips the whitespace and punctuation nodes no rule looks at.
+each node directly. Which fields it follows is decided once per node class: those whose
+type annotation can hold a node, less the whitespace and punctuation fields no rule looks
+at. A node with no such field (a Name, a string, a number) is a leaf: the walk visits it
+from its parent's loop, without a call of its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -49,47 +53,67 @@ _SKIPPED_FIELDS = frozenset(
     }
 )
 
+
+def _holds_node(annotation: object) -> bool:
+    """Whether a field annotated ``annotation`` can hold a libcst node (directly, in a
+    sequence, or as one member of a union)."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, cst.CSTNode)
+    return any(_holds_node(arg) for arg in typing.get_args(annotation))
+
+
+#: node class -> the names of its fields that can hold a node, in field order, the
+#: whitespace and punctuation fields left out
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _fields_of(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
+        hints = typing.get_type_hints(cls)
         names = tuple(
             f.name
             for f in dataclasses.fields(cls)
-            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+            if f.name not in _SKIPPED_FIELDS
+            and not f.name.startswith("whitespace")
+            and _holds_node(hints.get(f.name, cst.CSTNode))
         )
         _FIELDS[cls] = names
     return names
 
 
-#: node class -> is it a CSTNode? (``isinstance`` against libcst's ABC-based classes costs
-#: a Python-level ``__instancecheck__`` call; a dict look-up by exact type does not)
-_IS_NODE: dict[type, bool] = {}
+#: value class -> 0 (not a node), 1 (a node with children), 2 (a leaf: a node none of whose
+#: fields can hold a node, such as Name or SimpleString). An exact-type look-up:
+#: ``isinstance`` against libcst's ABC-based classes costs a Python-level
+#: ``__instancecheck__`` call.
+_KIND: dict[type, int] = {}
 
 
-def _is_node(cls: type) -> bool:
-    known = _IS_NODE.get(cls)
+def _kind(cls: type) -> int:
+    known = _KIND.get(cls)
     if known is None:
-        known = _IS_NODE[cls] = issubclass(cls, cst.CSTNode)
+        known = (1 if _fields_of(cls) else 2) if issubclass(cls, cst.CSTNode) else 0
+        _KIND[cls] = known
     return known
 
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The non-whitespace children of ``node``, in field order."""
-    is_node = _IS_NODE
-    for name in _fields_of(type(node)):
+    kinds = _KIND
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _fields_of(type(node))
+    for name in names:
         value = getattr(node, name)
         cls = type(value)
         if cls is tuple or cls is list:
             for item in value:
-                known = is_node.get(type(item))
-                if known or (known is None and _is_node(type(item))):
+                known = kinds.get(type(item))
+                if known or (known is None and _kind(type(item))):
                     yield item
         else:
-            known = is_node.get(cls)
-            if known or (known is None and _is_node(cls)):
+            known = kinds.get(cls)
+            if known or (known is None and _kind(cls)):
                 yield value
 
 
@@ -132,15 +156,16 @@ class Walker:
         leavers = self.leavers
         fields = _FIELDS
         fields_of = _fields_of
-        is_node = _IS_NODE
-        check = _is_node
+        kinds = _KIND
+        kind_of = _kind
         max_depth = self.max_depth
+        too_deep = f"nested more than {max_depth} levels deep"
 
         def walk(node: cst.CSTNode) -> None:
             cls = type(node)
             stack.append(node)
             if len(stack) > max_depth:
-                raise TooDeep(f"nested more than {max_depth} levels deep")
+                raise TooDeep(too_deep)
             handlers = visitors.get(cls)
             if handlers:
                 for handler in handlers:
@@ -151,15 +176,26 @@ class Walker:
             for name in names:
                 value = getattr(node, name)
                 kind = type(value)
-                if kind is tuple or kind is list:
-                    for item in value:
-                        known = is_node.get(type(item))
-                        if known or (known is None and check(type(item))):
-                            walk(item)
-                else:
-                    known = is_node.get(kind)
-                    if known or (known is None and check(kind)):
-                        walk(value)
+                for item in value if kind is tuple or kind is list else (value,):
+                    kind = type(item)
+                    known = kinds.get(kind)
+                    if known is None:
+                        known = kind_of(kind)
+                    if known == 1:
+                        walk(item)
+                    elif known:  # a leaf (Name, SimpleString...): visited here, no call
+                        stack.append(item)
+                        if len(stack) > max_depth:
+                            raise TooDeep(too_deep)
+                        handlers = visitors.get(kind)
+                        if handlers:
+                            for handler in handlers:
+                                handler(item)
+                        handlers = leavers.get(kind)
+                        if handlers:
+                            for handler in handlers:
+                                handler(item)
+                        stack.pop()
             handlers = leavers.get(cls)
             if handlers:
                 for handler in handlers:

@@ -48,6 +48,7 @@ class NamedArgumentRule(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._reported: set[int] = set()
+        self._names = self._called_names()
 
     def problem(self, parameter: str, value: str) -> str | None:
         """Why ``value`` (a template when the literal is an f-string) is not a valid
@@ -76,7 +77,7 @@ class NamedArgumentRule(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         # most calls are none of the few this rule reads: decide by the called name first
         called = call_name(node)
-        if called not in self._called_names():
+        if called not in self._names:
             return
         for parameter in self.parameters:
             argument = framework_argument(node, parameter)
