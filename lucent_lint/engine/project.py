@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -151,6 +151,26 @@ def source_root_aliases(
     return out
 
 
+class _Climb:
+    """The classes above some bases, each once (the not-a-service mark skipped): iterate,
+    and :meth:`follow` the parents of the class at hand that the caller wants to climb."""
+
+    def __init__(self, bases: Iterable[str]) -> None:
+        self._todo = list(bases)
+        self._seen: set[str] = set()
+
+    def __iter__(self) -> Iterator[str]:
+        while self._todo:
+            qualified = self._todo.pop()
+            if qualified in self._seen or qualified == NOT_A_SERVICE:
+                continue
+            self._seen.add(qualified)
+            yield qualified
+
+    def follow(self, parents: Iterable[str]) -> None:
+        self._todo.extend(parents)
+
+
 @dataclass
 class ProjectIndex:
     """Qualified class name -> qualified names of its bases, for the whole repository."""
@@ -192,19 +212,14 @@ class ProjectIndex:
         """Which of the runtime's service base classes (or configured extra bases) a class
         with these bases inherits from, following project classes across files."""
         found: set[str] = set()
-        seen: set[str] = set()
-        todo = list(bases)
-        while todo:
-            qualified = todo.pop()
-            if qualified in seen or qualified == NOT_A_SERVICE:
-                continue
-            seen.add(qualified)
+        climb = _Climb(bases)
+        for qualified in climb:
             if self._is_extra(qualified):
                 found.add(qualified)
             elif self._is_runtime_base(qualified):
                 found.add(qualified.rpartition(".")[2])
             else:
-                todo.extend(self._parents(qualified) or ())
+                climb.follow(self._parents(qualified) or ())
         return found
 
     def judge_unadopted(self, bases: Iterable[str], *, interface: bool = False) -> str | None:
@@ -217,13 +232,8 @@ class ProjectIndex:
         if self.runtime_bases(bases):
             return "adopted"
         verdict: str | None = None
-        seen: set[str] = set()
-        todo = list(bases)
-        while todo:
-            qualified = todo.pop()
-            if qualified in seen or qualified == NOT_A_SERVICE:
-                continue
-            seen.add(qualified)
+        climb = _Climb(bases)
+        for qualified in climb:
             if qualified in self.non_service_bases:  # configured, even a project class
                 return "not-a-service"
             parents = self._parents(qualified)
@@ -241,7 +251,7 @@ class ProjectIndex:
                 and qualified in self.classes
             ):
                 verdict = "reported-above"
-            todo.extend(parents)
+            climb.follow(parents)
         return verdict
 
     def _is_non_service_root(self, qualified: str) -> bool:
