@@ -25,13 +25,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from lucent_lint import __version__
-from lucent_lint.config import DEFAULT_EXCLUDE, ConfigError, Settings, discover
+from lucent_lint.config import ConfigError, Settings, discover
 from lucent_lint.engine.check import check_source
 from lucent_lint.engine.project import module_name_for
 from lucent_lint.engine.registry import Selection, UnknownCodeError
 from lucent_lint.engine.results import FileResult
 from lucent_lint.engine.source import decode, read_source, source_encoding
-from lucent_lint.run.discovery import _excluded, relative_to_root
+from lucent_lint.run.discovery import is_excluded, relative_to_root
 from lucent_lint.run.repo_index import index_results, project_root
 from lucent_lint.run.runner import finalize_results
 
@@ -100,8 +100,7 @@ class LucentFlake8Plugin:
             return
         path = (on_disk or given).resolve()
         relative = relative_to_root(path, config_root)
-        patterns = (*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude)
-        if _excluded(relative, patterns):
+        if is_excluded(relative, settings):
             return
         if on_disk is not None:
             module, is_package = module_name_for(on_disk)

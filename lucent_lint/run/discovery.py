@@ -20,8 +20,14 @@ class MissingPathError(FileNotFoundError):
     """A path given on the command line does not exist."""
 
 
-def _excluded(relative: str, patterns: Iterable[str]) -> bool:
-    return _excluder(tuple(patterns))(relative)
+def is_excluded(relative: str, settings: Settings) -> bool:
+    """Does the configuration (``exclude``, ``extend-exclude`` and the defaults) exclude
+    the file at ``relative``, as discovery would?"""
+    return _excluder(_exclude_patterns(settings))(relative)
+
+
+def _exclude_patterns(settings: Settings) -> tuple[str, ...]:
+    return (*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude)
 
 
 @lru_cache(maxsize=16)
@@ -156,7 +162,7 @@ def discover_files(
     given on the command line is an error."""
     if warnings is None:
         warnings = []
-    excluded = _Excluder((*DEFAULT_EXCLUDE, *settings.exclude, *settings.extend_exclude))
+    excluded = _excluder(_exclude_patterns(settings))
     root_str = str(root)
     found: dict[Path, None] = {}
     for given in paths:
