@@ -30,7 +30,14 @@ from ._context import (
 from ._errors import NamingError
 from ._events import DomainEvent, NewEvent, compact_json
 from ._payload import to_jsonable
-from ._telemetry import Timer, inject_headers, messaging_attributes, metric_attributes, traced
+from ._telemetry import (
+    TRACE_HEADERS,
+    Timer,
+    inject_headers,
+    messaging_attributes,
+    metric_attributes,
+    traced,
+)
 
 if TYPE_CHECKING:
     from ._service import LucentServiceBase
@@ -43,7 +50,6 @@ __all__ = [
     "publish_domain_event",
 ]
 
-_TRACE_KEYS = ("traceparent", "tracestate")
 
 #: the longest subject the runtime sends (with room left in the NATS server's 4 KB control
 #: line for the reply subject and sizes); the limit is the same on every back-end
@@ -153,7 +159,7 @@ async def publish_domain_event(
             "request_id": rc.request_id if rc else None,
             "source": service.service_name,
             "business_context": business_context._event_dict(),
-            **{k: v for k, v in trace_headers.items() if k in _TRACE_KEYS},
+            **{k: v for k, v in trace_headers.items() if k in TRACE_HEADERS},
         }
         new = NewEvent(
             event_id, event_type, payload, metadata, subject=subject, headers=trace_headers

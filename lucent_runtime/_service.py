@@ -35,6 +35,7 @@ from ._logging import StructuredLogger
 from ._process import ProcessStep, run_process
 from ._publishing import check_event_names, publish_domain_event
 from ._telemetry import (
+    TRACE_HEADERS,
     Timer,
     extract_context,
     messaging_attributes,
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CryptoTradingServiceBase", "LucentServiceBase", "UserServiceBase"]
 
-_TRACE_KEYS = ("traceparent", "tracestate")
 # the message being delivered to an @event_handler (headers carry the trace context)
 _DELIVERY: ContextVar[Message | None] = ContextVar("lucent_delivery", default=None)
 
@@ -188,7 +188,7 @@ class LucentServiceBase:
         if delivery is not None and delivery.headers.get("traceparent"):
             carrier: Mapping[str, str] = delivery.headers
         else:
-            carrier = {k: event.metadata[k] for k in _TRACE_KEYS if event.metadata.get(k)}
+            carrier = {k: event.metadata[k] for k in TRACE_HEADERS if event.metadata.get(k)}
         correlation_id = event.correlation_id or new_id()
         ctx = RequestContext(
             new_id(),

@@ -280,6 +280,10 @@ def record_error(span: Span, error: BaseException, attributes: Mapping[str, Any]
     span.set_status(Status(StatusCode.ERROR, redact_text(f"{_type(error)}: {error}")))
 
 
+#: the W3C trace-context headers, which an event keeps in its metadata
+TRACE_HEADERS = ("traceparent", "tracestate")
+
+
 def inject_headers(extra: Mapping[str, str] | None = None, **entries: str) -> dict[str, str]:
     """Message headers carrying the current trace context (``traceparent``,
     ``tracestate``) and baggage, plus ``entries`` as baggage members. Baggage members
