@@ -136,8 +136,8 @@ def test_pre_commit_and_pip_recipes_work_from_a_tagged_clone(tmp_path: Path) -> 
     tag = f"v{lucent_lint.__version__}"
     clone = tmp_path / "lucent-lint"
     git(REPO, "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone))
-    subprocess.run(
-        ["git", "tag", "-a", tag, "-m", "release"],
+    subprocess.run(  # on this checkout, also where the repository has the tag already
+        ["git", "tag", "--force", "-a", tag, "-m", "release"],
         cwd=clone,
         check=True,
         env={**os.environ, **GIT_ENV},
