@@ -202,4 +202,9 @@ class Walker:
                     handler(node)
             stack.pop()
 
-        walk(node)
+        try:
+            walk(node)
+        finally:
+            # the closure refers to itself: a reference cycle that would keep the handlers,
+            # the rules and through them the whole tree alive until a collection
+            walk = None  # type: ignore[assignment]

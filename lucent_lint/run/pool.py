@@ -19,6 +19,7 @@ waits for the index; :func:`complete_index` runs it on demand.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 
 #: below this much source to parse, a pool costs more (fork, pickling) than it saves
 POOL_MIN_BYTES = 120_000
+#: from this much source to parse on, the parser's plain constructors pay for their
+#: building (see lucent_lint/engine/_libcst.py)
+PREPARE_MIN_BYTES = 400_000
 #: chunks per worker: small enough to balance the load, big enough to amortise the IPC
 CHUNKS_PER_WORKER = 6
 
@@ -160,6 +164,10 @@ def check_files(
 
     checked.parsed = [item.display for item in to_parse]
     total = sum(item.size for item in to_parse)
+    if total >= PREPARE_MIN_BYTES:
+        from lucent_lint.engine._libcst import prepare  # before the fork: workers inherit it
+
+        prepare()
     if jobs > 1 and len(to_parse) > 1 and total >= POOL_MIN_BYTES:
         for item in to_parse:
             item.data = None  # paths, not contents, go to the workers
@@ -207,6 +215,11 @@ _WORKER: tuple[Settings, Selection] | None = None
 def _init_worker(settings: Settings, selection: Selection) -> None:
     global _WORKER  # noqa: PLW0603 - one task per worker process
     _WORKER = (settings, selection)
+    # A file's tree dies by reference counting once its result is made (the per-file step
+    # leaves no reference cycle: tests/perf/test_parallel.py checks it), so the automatic
+    # collections would only traverse live trees again and again; one collection per
+    # chunk frees whatever cycle a file may still leave.
+    gc.disable()
 
 
 def _check_item(item: _Item, settings: Settings, selection: Selection) -> FileResult:
@@ -227,7 +240,10 @@ def _check_item(item: _Item, settings: Settings, selection: Selection) -> FileRe
 def _check_chunk(chunk: list[_Item]) -> list[tuple[int, FileResult]]:
     assert _WORKER is not None
     settings, selection = _WORKER
-    return [(item.index, _check_item(item, settings, selection)) for item in chunk]
+    try:
+        return [(item.index, _check_item(item, settings, selection)) for item in chunk]
+    finally:
+        gc.collect()
 
 
 def chunked(items: Sequence[_Item], workers: int) -> list[list[_Item]]:
@@ -267,7 +283,6 @@ def _check_in_pool(
 ) -> int:
     """Check ``items`` over up to ``jobs`` worker processes; returns how many it started."""
     # imported here: a run with little to parse never pays for the pool machinery
-    import gc
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 

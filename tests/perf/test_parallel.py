@@ -11,8 +11,8 @@ import pytest
 from lucent_lint.run import pool as parallel
 from tests.cli import Completed, lucent
 
+from .project import REPO, make_project, rows
 from .project import check as run_project
-from .project import make_project, rows
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +113,37 @@ def test_command_line_rejects_zero_jobs(project: Path) -> None:
     bad = _cli(project, "--jobs", "0")
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and "--jobs" in bad.stderr
+
+
+def test_checking_a_file_leaves_no_reference_cycle(project: Path) -> None:
+    """Workers run without automatic collections: a file's tree, rules and reports must
+    die by reference counting as soon as its result is made."""
+    import gc
+
+    from lucent_lint.config import discover
+    from lucent_lint.engine.check import check_source
+    from lucent_lint.engine.project import module_name_for
+    from lucent_lint.engine.registry import Selection
+
+    settings, _ = discover([project])
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    files = sorted(project.rglob("*.py")) + sorted((REPO / "fixtures").rglob("*.py"))
+
+    def check(path: Path) -> int:
+        module, is_package = module_name_for(path)
+        result = check_source(
+            path.read_bytes(), str(path), module, is_package, settings, selection, walk=True
+        )
+        return len(result.findings) + len(result.deferred)
+
+    check(files[0])  # classes made once per process (dataclasses with slots) are not cycles
+    gc.collect()
+    gc.disable()
+    try:
+        findings = 0
+        for path in files:
+            findings += check(path)
+            assert gc.collect(0) == 0, path  # what this file made and left unreachable
+    finally:
+        gc.enable()
+    assert findings > 100
