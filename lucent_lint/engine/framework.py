@@ -215,7 +215,7 @@ def framework_method(call: cst.Call) -> str | None:
     """``publish_domain_event`` for ``self.publish_domain_event(...)`` (any receiver: a
     method call, never a plain function of that name); None for other calls."""
     func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in REQUIRED_PARAMETERS:
+    if type(func) is cst.Attribute and func.attr.value in REQUIRED_PARAMETERS:
         return func.attr.value
     return None
 
@@ -319,13 +319,13 @@ def builder_chain(
     calls: list[cst.Call] = []
     node: cst.BaseExpression = expr
     while True:
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:  # exact types: isinstance on libcst's ABCs costs a call
             func = node.func
             if dotted_name(func) is not None and ctx.is_runtime_name(func, BUILDER):
                 return BuilderChain(
                     node, tuple(reversed(methods)), tuple(reversed(calls)), None, True
                 )
-            if not isinstance(func, cst.Attribute):
+            if type(func) is not cst.Attribute:
                 return None
             methods.append(func.attr.value)
             calls.append(node)
@@ -333,7 +333,7 @@ def builder_chain(
             continue
         if not calls:
             return None
-        if isinstance(node, cst.Name) and node.value in variables:
+        if type(node) is cst.Name and node.value in variables:
             return BuilderChain(node, tuple(reversed(methods)), tuple(reversed(calls)), node.value)
         if ctx.is_runtime_name(node, BUILDER):
             return BuilderChain(node, tuple(reversed(methods)), tuple(reversed(calls)))
@@ -416,9 +416,10 @@ def event_store_append(call: cst.Call, stack: Sequence[cst.CSTNode] = ()) -> str
     ``store.append_events`` where ``store`` was assigned an event store, given the
     ancestors ``stack``), as it is written; None for anything else (``list.append``)."""
     func = call.func
-    if isinstance(func, cst.Name) and func.value in _STREAM_APPEND_FUNCTIONS:
-        return func.value + "(...)"
-    if not isinstance(func, cst.Attribute):
+    kind = type(func)  # exact types: isinstance on libcst's ABCs costs a Python call
+    if kind is cst.Name and func.value in _STREAM_APPEND_FUNCTIONS:  # type: ignore[attr-defined]
+        return func.value + "(...)"  # type: ignore[attr-defined]
+    if kind is not cst.Attribute:
         return None
     method = func.attr.value
     if method not in _STREAM_APPEND_FUNCTIONS and not (

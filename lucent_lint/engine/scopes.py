@@ -26,7 +26,7 @@ def iter_scope(nodes: cst.CSTNode | Iterable[cst.CSTNode]) -> Iterator[cst.CSTNo
     while stack:
         current = stack.pop()
         yield current
-        if not isinstance(current, NESTED_SCOPES):
+        if type(current) not in NESTED_SCOPES:  # exact: isinstance on libcst's ABCs is slow
             stack.extend(reversed(list(children(current))))
 
 
@@ -95,8 +95,9 @@ def enclosing_handler(stack: list[cst.CSTNode]) -> cst.ExceptHandler | cst.Excep
     """The innermost except block around the current node (the last of ``stack``) within
     its own scope, or None."""
     for node in reversed(stack[:-1]):
-        if isinstance(node, NESTED_SCOPES):
+        kind = type(node)  # exact types: isinstance on libcst's ABCs costs a Python call
+        if kind in NESTED_SCOPES:
             return None
-        if isinstance(node, EXCEPT_HANDLERS):
-            return node
+        if kind in EXCEPT_HANDLERS:
+            return node  # type: ignore[return-value]
     return None

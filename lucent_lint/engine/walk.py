@@ -150,12 +150,19 @@ class Walker:
         self.max_depth = max_depth
         self.stack: list[cst.CSTNode] = []
 
+    def _plan(self, cls: type) -> tuple[Any, tuple[str, ...], Any]:
+        """For nodes of class ``cls``: their visit handlers, the fields to follow, their
+        leave handlers (handlers None when there are none), in one look-up per node."""
+        return (
+            self.visitors.get(cls) or None,
+            _FIELDS.get(cls) or _fields_of(cls),
+            self.leavers.get(cls) or None,
+        )
+
     def walk(self, node: cst.CSTNode) -> None:
         stack = self.stack
-        visitors = self.visitors
-        leavers = self.leavers
-        fields = _FIELDS
-        fields_of = _fields_of
+        plans: dict[type, tuple[Any, tuple[str, ...], Any]] = {}
+        make_plan = self._plan
         kinds = _KIND
         kind_of = _kind
         max_depth = self.max_depth
@@ -166,13 +173,13 @@ class Walker:
             stack.append(node)
             if len(stack) > max_depth:
                 raise TooDeep(too_deep)
-            handlers = visitors.get(cls)
+            plan = plans.get(cls)
+            if plan is None:
+                plan = plans[cls] = make_plan(cls)
+            handlers, names, leave = plan
             if handlers:
                 for handler in handlers:
                     handler(node)
-            names = fields.get(cls)
-            if names is None:
-                names = fields_of(cls)
             for name in names:
                 value = getattr(node, name)
                 kind = type(value)
@@ -184,21 +191,22 @@ class Walker:
                     if known == 1:
                         walk(item)
                     elif known:  # a leaf (Name, SimpleString...): visited here, no call
-                        stack.append(item)
-                        if len(stack) > max_depth:
+                        if len(stack) >= max_depth:
                             raise TooDeep(too_deep)
-                        handlers = visitors.get(kind)
-                        if handlers:
-                            for handler in handlers:
-                                handler(item)
-                        handlers = leavers.get(kind)
-                        if handlers:
-                            for handler in handlers:
-                                handler(item)
-                        stack.pop()
-            handlers = leavers.get(cls)
-            if handlers:
-                for handler in handlers:
+                        plan = plans.get(kind)
+                        if plan is None:
+                            plan = plans[kind] = make_plan(kind)
+                        if plan[0] or plan[2]:
+                            stack.append(item)
+                            if plan[0]:
+                                for handler in plan[0]:
+                                    handler(item)
+                            if plan[2]:
+                                for handler in plan[2]:
+                                    handler(item)
+                            stack.pop()
+            if leave:
+                for handler in leave:
                     handler(node)
             stack.pop()
 

@@ -169,7 +169,8 @@ def _nested_def(scope: Scope, name: str) -> cst.FunctionDef | None:
 def _calls(node: cst.CSTNode, scopes: list[Scope]) -> Iterator[tuple[cst.Call, list[Scope]]]:
     """Every call below ``node`` with the functions around it, innermost first."""
     for child in children(node):
-        if isinstance(child, cst.Call):
-            yield child, scopes
-        inner = [child, *scopes] if isinstance(child, Scope) else scopes
+        kind = type(child)  # exact types: isinstance on libcst's ABCs costs a Python call
+        if kind is cst.Call:
+            yield child, scopes  # type: ignore[misc]
+        inner = [child, *scopes] if kind is cst.FunctionDef or kind is cst.Lambda else scopes
         yield from _calls(child, inner)

@@ -333,17 +333,21 @@ def _only_passed_on(assign: cst.Assign | cst.AnnAssign, scope: cst.CSTNode | Non
         return False
     name = target.value
     for item in iter_tree(scope):
-        if isinstance(item, cst.Attribute) and _is(item.value, name):
+        kind = type(item)  # exact types: isinstance on libcst's ABCs costs a Python call
+        if kind is cst.Attribute and _is(item.value, name):  # type: ignore[attr-defined]
             return False
         if item is assign:
             continue
-        if isinstance(item, cst.Assign) and any(_is(t.target, name) for t in item.targets):
+        if kind is cst.Assign and any(_is(t.target, name) for t in item.targets):  # type: ignore[attr-defined]
             return False
-        targeted = isinstance(item, cst.AnnAssign | cst.AugAssign | cst.NamedExpr | cst.For)
-        if targeted and _is(item.target, name):  # type: ignore[union-attr]
+        if kind in _TARGETED and _is(item.target, name):  # type: ignore[attr-defined]
             return False
     return True
 
 
+#: the statements and expressions whose ``target`` binds a name
+_TARGETED = (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For)
+
+
 def _is(expr: cst.CSTNode, name: str) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == name
+    return type(expr) is cst.Name and expr.value == name  # type: ignore[attr-defined]

@@ -65,11 +65,12 @@ class _Class:
 def _references(node: cst.CSTNode) -> set[str]:
     out: set[str] = set()
     for child in iter_tree(node):
-        if isinstance(child, cst.Name):
-            out.add(child.value)
+        kind = type(child)  # exact types: isinstance on libcst's ABCs costs a Python call
+        if kind is cst.Name:
+            out.add(child.value)  # type: ignore[attr-defined]
         elif (
-            isinstance(child, cst.Attribute)
-            and isinstance(child.value, cst.Name)
+            kind is cst.Attribute
+            and type(child.value) is cst.Name  # type: ignore[attr-defined]
             and child.value.value == "self"
         ):
             out.add("self." + child.attr.value)
@@ -228,13 +229,14 @@ class OperationWithoutBusinessContext(Rule):
         inside = False
         assigned: list[str] = []
         for node in self.ctx.stack[method.depth + 1 : -1]:
-            if isinstance(node, cst.Call) and call_name(node) in CONTEXT_WRAPPERS:
+            kind = type(node)  # exact types: isinstance on libcst's ABCs costs a Python call
+            if kind is cst.Call and call_name(node) in CONTEXT_WRAPPERS:  # type: ignore[arg-type]
                 inside = True
                 break
-            if isinstance(node, cst.FunctionDef):
-                carriers.add(node.name.value)
-            elif isinstance(node, cst.Assign):
-                assigned = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
-            elif isinstance(node, cst.Lambda):
+            if kind is cst.FunctionDef:
+                carriers.add(node.name.value)  # type: ignore[attr-defined]
+            elif kind is cst.Assign:
+                assigned = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]  # type: ignore[attr-defined]
+            elif kind is cst.Lambda:
                 carriers.update(assigned)
         method.work.append((frozenset(carriers), inside, what))
