@@ -129,6 +129,8 @@ class Analysis:
     module: cst.Module
     ctx: FileContext
     reports: list[Report]
+    #: libcst's statements and except clauses in source order, as the walk met them
+    order: tuple[list[cst.CSTNode], list[cst.CSTNode]]
 
 
 def analyze(
@@ -160,8 +162,16 @@ def analyze(
             walker.visitors.setdefault(node_cls, []).append(getattr(rule, name))
         for node_cls, name in handlers["leave"]:
             walker.leavers.setdefault(node_cls, []).append(getattr(rule, name))
+    order: tuple[list[cst.CSTNode], list[cst.CSTNode]] = ([], [])
+    for found, classes in zip(order, _STATEMENT_CLASSES, strict=True):
+        for node_cls in classes:  # a list's own append: no Python call per statement
+            walker.visitors.setdefault(node_cls, []).append(found.append)
     walker.walk(module)
-    return Analysis(module, ctx, in_scope(ctx, text)), None
+    return Analysis(module, ctx, in_scope(ctx, text), order), None
+
+
+#: statement and except-clause classes, whose nodes the walk records for positions
+_STATEMENT_CLASSES = positions.statement_classes()
 
 
 def in_scope(ctx: FileContext, text: str) -> list[Report]:
@@ -190,8 +200,10 @@ def in_scope(ctx: FileContext, text: str) -> list[Report]:
     return reports
 
 
-def _span(module: cst.Module, text: str, reports: list[Report]) -> dict[int, positions.Span]:
-    spans = positions.report_spans(module, text, [(r.node, r.stack) for r in reports])
+def _span(analysis: Analysis, text: str, reports: list[Report]) -> dict[int, positions.Span]:
+    spans = positions.report_spans(
+        analysis.module, text, [(r.node, r.stack) for r in reports], order=analysis.order
+    )
     # once per node: several rules may report the same ``def`` (LUC201 and LUC501)
     functions = {id(r.node): r.node for r in reports if isinstance(r.node, cst.FunctionDef)}
     for key, node in functions.items():
@@ -230,7 +242,7 @@ def walk_into(
     lines_of = source_lines(text)
     for line in result.noqa:
         result.lines[line] = lines_of[line - 1]
-    spans = _span(analysis.module, text, reports)
+    spans = _span(analysis, text, reports)
     for report in reports:
         line, column, end_line, end_column = spans[id(report.node)]
         if 0 < line <= len(lines_of):

@@ -372,16 +372,32 @@ def _place_in(
     return {key: (*absolute(start), *absolute(end)) for key, (start, end) in ranges.items()}
 
 
+def statement_classes() -> tuple[list[type], list[type]]:
+    """The concrete libcst classes of statements and of except clauses: a walk that
+    records their nodes as it meets them gives :func:`report_spans` their ``order``."""
+    out: tuple[list[type], list[type]] = ([], [])
+    pending: list[type] = [*_STATEMENTS, *_HANDLERS]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("libcst.") and "__init__" in cls.__dict__:
+            kind = _kind(cls)
+            out[0 if kind & 1 else 1].append(cls)
+    return out
+
+
 def report_spans(
     module: cst.Module,
     text: str,
     reports: Iterable[tuple[cst.CSTNode, Sequence[cst.CSTNode]]],
     tree: ast.Module | None = None,
+    order: tuple[list[cst.CSTNode], list[cst.CSTNode]] | None = None,
 ) -> dict[int, Span]:
     """Map ``id(node)`` to its (line, column, end_line, end_column), as libcst's
     PositionProvider places it, for each reported ``(node, ancestors)``; ``ancestors`` is
     the walk's stack when the node was reported (the current node last). ``tree``, if
-    given, is CPython's tree of ``text``."""
+    given, is CPython's tree of ``text``; ``order``, if given, libcst's statements and
+    except clauses in source order, as a walk met them (else they are collected here)."""
     wanted = {id(node): (node, stack) for node, stack in reports}
     if not wanted:
         return {}
@@ -390,7 +406,7 @@ def report_spans(
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return spans(module, (node for node, _ in wanted.values()))
-    cst_statements, cst_handlers = _cst_order(module)
+    cst_statements, cst_handlers = _cst_order(module) if order is None else order
     ast_statements, ast_handlers = _ast_order(tree)
     if len(cst_statements) != len(ast_statements) or len(cst_handlers) != len(ast_handlers):
         return spans(module, (node for node, _ in wanted.values()))
@@ -444,4 +460,4 @@ def def_keyword_offset(node: cst.FunctionDef) -> int:
     return len("async") + len(node.asynchronous.whitespace_after.value)
 
 
-__all__ = ["Span", "def_keyword_offset", "report_spans", "spans"]
+__all__ = ["Span", "def_keyword_offset", "report_spans", "spans", "statement_classes"]

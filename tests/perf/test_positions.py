@@ -146,6 +146,22 @@ def test_statements_correspond_one_to_one_with_cpython(corpus) -> None:  # type:
         assert len(cst_handlers) == len(ast_handlers)
 
 
+def test_the_walk_meets_statements_in_source_order(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The order the walk records (and report_spans then uses) is libcst's source order."""
+    from lucent_lint.config import Settings
+    from lucent_lint.engine.analysis import analyze
+
+    checked = 0
+    for text, module, _ in corpus:
+        analysis, _problem = analyze(text, "m.py", "m", False, Settings(), (), module=module)
+        assert analysis is not None
+        statements, handlers = positions._cst_order(module)
+        assert [id(n) for n in analysis.order[0]] == [id(n) for n in statements]
+        assert [id(n) for n in analysis.order[1]] == [id(n) for n in handlers]
+        checked += len(statements)
+    assert checked > 1_000
+
+
 def test_no_nodes_no_work() -> None:
     assert positions.spans(cst.parse_module("x = 1\n"), []) == {}
 
