@@ -147,9 +147,10 @@ class FileContext:
 
     # -- structure ---------------------------------------------------------------------
     def enclosing(self, *types: type[cst.CSTNode]) -> cst.CSTNode | None:
-        """The innermost ancestor (the current node excluded) of one of ``types``."""
+        """The innermost ancestor (the current node excluded) of one of ``types``, concrete
+        node classes (compared exactly: isinstance on libcst's ABCs costs a Python call)."""
         for node in reversed(self.stack[:-1]):
-            if isinstance(node, types):
+            if type(node) in types:
                 return node
         return None
 
@@ -211,7 +212,7 @@ class FileContext:
         parts = [
             node.name.value
             for node in self.stack
-            if isinstance(node, cst.ClassDef | cst.FunctionDef)
+            if type(node) is cst.ClassDef or type(node) is cst.FunctionDef
         ]
         return ".".join(parts)
 
