@@ -247,19 +247,26 @@ def _check_chunk(chunk: list[_Item]) -> list[tuple[int, FileResult]]:
 
 
 def chunked(items: Sequence[_Item], workers: int) -> list[list[_Item]]:
-    """Chunks of similar total size, biggest files first (the longest-first schedule keeps
-    every worker busy until the end)."""
+    """Chunks of decreasing total size, biggest files first (guided scheduling): each
+    chunk holds about a ``2 * workers``-th of the bytes still unassigned, down to a
+    ``CHUNKS_PER_WORKER * workers``-th of the whole divided by 4. Workers take the next
+    chunk when they finish one, so the big early chunks keep the IPC small and the small
+    late ones let every worker finish at about the same time."""
     ordered = sorted(items, key=lambda item: (-item.size, item.index))
-    target = max(1, sum(item.size for item in ordered) // (workers * CHUNKS_PER_WORKER))
+    remaining = sum(item.size for item in ordered)
+    smallest = max(1, remaining // (workers * CHUNKS_PER_WORKER * 4))
     chunks: list[list[_Item]] = []
     current: list[_Item] = []
     size = 0
+    target = max(smallest, remaining // (2 * workers))
     for item in ordered:
         current.append(item)
         size += item.size
         if size >= target:
             chunks.append(current)
+            remaining -= size
             current, size = [], 0
+            target = max(smallest, remaining // (2 * workers))
     if current:
         chunks.append(current)
     return chunks
