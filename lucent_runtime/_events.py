@@ -65,7 +65,10 @@ def _thaw(value: Any) -> Any:
 class NewEvent:
     """An event about to be appended: the store assigns its version. ``subject`` is the
     bus subject it is published on (a store that is also the bus files it under it),
-    ``headers`` the message headers (W3C trace context, baggage) such a store sends along."""
+    ``headers`` the message headers (W3C trace context, baggage) such a store sends along.
+    ``fresh`` says the event id was made for this append, so no earlier append can have
+    stored it: only the store's own retries of this append can, and a store that resolves
+    those by stream position needs no de-duplication by id."""
 
     event_id: str
     type: str
@@ -74,6 +77,7 @@ class NewEvent:
     timestamp: str = field(default_factory=utc_now)
     subject: str | None = None
     headers: dict[str, str] | None = None
+    fresh: bool = False
 
 
 @dataclass(frozen=True, slots=True)

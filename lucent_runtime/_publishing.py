@@ -162,7 +162,13 @@ async def publish_domain_event(
             **{k: v for k, v in trace_headers.items() if k in TRACE_HEADERS},
         }
         new = NewEvent(
-            event_id, event_type, payload, metadata, subject=subject, headers=trace_headers
+            event_id,
+            event_type,
+            payload,
+            metadata,
+            subject=subject,
+            headers=trace_headers,
+            fresh=True,  # its id was made above: no earlier append can have stored it
         )
         (stored,) = await store.append(stream_id, [new], expected_version)
         trace.get_current_span().set_attribute("event.version", stored.version)
