@@ -47,7 +47,10 @@ def _freeze(value: Any) -> Any:
     if kind is FrozenTwin:
         return value.frozen
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        # text and None leaves (most of an event's metadata) without a call each
+        return MappingProxyType(
+            {k: v if type(v) is str or v is None else _freeze(v) for k, v in value.items()}
+        )
     if isinstance(value, list):
         return tuple(_freeze(v) for v in value)
     return value

@@ -39,8 +39,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -92,8 +91,7 @@ _READ_ATTEMPTS = 5
 _CACHED_HEADS = 65_536
 
 
-@dataclass(frozen=True, slots=True)
-class _Head:
+class _Head(NamedTuple):
     """The last message of a stream's subject: 0/0/None for a stream not yet written."""
 
     seq: int = 0
@@ -352,14 +350,14 @@ class JetStreamEventStore(EventStore):
         events = list(events)
         if not events:
             return []
-        ids = [event.event_id for event in events]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"append to {stream_id!r} holds the same event id twice")
-        if len(events) > 1 and not self._atomic:
-            raise ConfigurationError(
-                "appending several events at once needs nats-server 2.12 or newer "
-                "(atomic batch publish)"
-            )
+        if len(events) > 1:
+            if len({event.event_id for event in events}) != len(events):
+                raise ValueError(f"append to {stream_id!r} holds the same event id twice")
+            if not self._atomic:
+                raise ConfigurationError(
+                    "appending several events at once needs nats-server 2.12 or newer "
+                    "(atomic batch publish)"
+                )
         state = _State()
         try:
             return await self._append(stream_id, subjects, events, expected_version, state)
