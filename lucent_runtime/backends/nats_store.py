@@ -57,7 +57,7 @@ from .._errors import (
     PayloadTooLargeError,
     StoreUnavailableError,
 )
-from .._events import DomainEvent, NewEvent, compact_json
+from .._events import DomainEvent, NewEvent, event_body
 from .base import EventStore
 
 __all__ = [
@@ -137,17 +137,9 @@ def _event_subject(event: NewEvent) -> str:
 
 
 def _body(event: NewEvent, stream_id: str, version: int) -> bytes:
-    return compact_json(
-        {
-            "event_id": event.event_id,
-            "stream_id": stream_id,
-            "version": version,
-            "type": event.type,
-            "data": event.data,
-            "timestamp": event.timestamp,
-            "metadata": event.metadata,
-        }
-    ).encode()
+    return event_body(
+        event.event_id, stream_id, version, event.type, event.data, event.timestamp, event.metadata
+    )
 
 
 def _decode(msg: Msg) -> DomainEvent:
