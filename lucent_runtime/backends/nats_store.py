@@ -57,7 +57,7 @@ from .._errors import (
     PayloadTooLargeError,
     StoreUnavailableError,
 )
-from .._events import DomainEvent, NewEvent, event_body
+from .._events import DomainEvent, NewEvent, compact_json, event_body
 from .base import EventStore
 
 __all__ = [
@@ -441,8 +441,13 @@ class JetStreamEventStore(EventStore):
         """The stored form of ``events`` if all of them are on the stream (from stream
         sequence ``start`` on), else None."""
         wanted = {event.event_id for event in events}
+        # a body holds its event id as JSON text: only bodies holding a wanted one are read
+        texts = [compact_json(event_id).encode() for event_id in wanted]
         found: dict[str, DomainEvent] = {}
         for msg in await self._read_messages(_stream_subjects(stream_id), state, start):
+            headers = msg.headers or {}
+            if "Nats-Msg-Id" not in headers and not any(text in msg.data for text in texts):
+                continue
             event_id = _event_id(msg)
             if event_id in wanted:
                 found[event_id] = _decode(msg)
