@@ -21,7 +21,7 @@ from typing import Any
 
 from . import naming
 from ._errors import BusinessContextError
-from ._events import FrozenTwin, _freeze
+from ._events import FrozenTwin, _freeze, compact_json
 from ._redact import redact_attributes
 
 __all__ = [
@@ -86,7 +86,7 @@ class _Derived:
     attributes (as given and redacted) and its dict form. Not dataclass fields, so
     equality, ``repr`` and ``dataclasses.asdict`` do not see them."""
 
-    __slots__ = ("_attributes", "_dict", "_frozen", "_redacted")
+    __slots__ = ("_attributes", "_dict", "_frozen", "_json", "_redacted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +133,9 @@ class BusinessContext(_Derived):
         object.__setattr__(self, "_redacted", redact_attributes(attributes))
         object.__setattr__(self, "_dict", as_dict)
         object.__setattr__(self, "_frozen", _freeze(as_dict))
+        object.__setattr__(self, "_json", compact_json(as_dict))
 
-    def _derived(self, slot: str) -> dict[str, Any]:
+    def _derived(self, slot: str) -> Any:
         try:
             return getattr(self, slot)
         except AttributeError:  # an unpickled or copied context: slots not restored
@@ -159,11 +160,13 @@ class BusinessContext(_Derived):
         return out
 
     def _event_dict(self) -> FrozenTwin:
-        """:meth:`to_dict` for an event's metadata, with its frozen form made once."""
+        """:meth:`to_dict` for an event's metadata, with its frozen form and JSON text made
+        once."""
         twin = FrozenTwin(self._derived("_dict"))
         if "metadata" in twin:
             twin["metadata"] = dict(twin["metadata"])
         twin.frozen = self._derived("_frozen")
+        twin.json = self._derived("_json")
         return twin
 
     @classmethod

@@ -31,13 +31,53 @@ def utc_now() -> str:
 
 
 class FrozenTwin(dict):
-    """A plain dict (JSON encodes it as one) carrying its frozen form, made once: a
-    :class:`DomainEvent` holding it takes that form instead of freezing it again. For
-    values that many events share (an event's business context)."""
+    """A plain dict (JSON encodes it as one) carrying its frozen form and its compact JSON
+    text, made once: a :class:`DomainEvent` holding it takes that form instead of freezing
+    it again, :func:`event_body` that text instead of encoding it again. For values that
+    many events share (an event's business context)."""
 
-    __slots__ = ("frozen",)
+    __slots__ = ("frozen", "json")
 
     frozen: Any
+    json: str
+
+
+def metadata_json(metadata: Any) -> str:
+    """``compact_json(metadata)``. A business context that is a :class:`FrozenTwin` and the
+    last entry of ``metadata`` (as events published by the runtime have it) is written from
+    its JSON text, made once per context."""
+    context = metadata.get("business_context") if type(metadata) is dict else None
+    if type(context) is not FrozenTwin or next(reversed(metadata)) != "business_context":
+        return compact_json(metadata)
+    rest = dict(metadata)
+    del rest["business_context"]
+    text = compact_json(rest)
+    comma = "," if rest else ""
+    return f'{text[:-1]}{comma}"business_context":{context.json}}}'
+
+
+def event_body(
+    event_id: str,
+    stream_id: str,
+    version: int,
+    event_type: str,
+    data: Any,
+    timestamp: str,
+    metadata: Any,
+) -> bytes:
+    """The event's JSON, as ``DomainEvent.to_json()`` writes it (metadata by
+    :func:`metadata_json`)."""
+    head = compact_json(
+        {
+            "event_id": event_id,
+            "stream_id": stream_id,
+            "version": version,
+            "type": event_type,
+            "data": data,
+            "timestamp": timestamp,
+        }
+    )
+    return f'{head[:-1]},"metadata":{metadata_json(metadata)}}}'.encode()
 
 
 def _freeze(value: Any) -> Any:
@@ -47,7 +87,10 @@ def _freeze(value: Any) -> Any:
     if kind is FrozenTwin:
         return value.frozen
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        # text and None leaves (most of an event's metadata) without a call each
+        return MappingProxyType(
+            {k: v if type(v) is str or v is None else _freeze(v) for k, v in value.items()}
+        )
     if isinstance(value, list):
         return tuple(_freeze(v) for v in value)
     return value
@@ -65,7 +108,10 @@ def _thaw(value: Any) -> Any:
 class NewEvent:
     """An event about to be appended: the store assigns its version. ``subject`` is the
     bus subject it is published on (a store that is also the bus files it under it),
-    ``headers`` the message headers (W3C trace context, baggage) such a store sends along."""
+    ``headers`` the message headers (W3C trace context, baggage) such a store sends along.
+    ``fresh`` says the event id was made for this append, so no earlier append can have
+    stored it: only the store's own retries of this append can, and a store that resolves
+    those by stream position needs no de-duplication by id."""
 
     event_id: str
     type: str
@@ -74,6 +120,7 @@ class NewEvent:
     timestamp: str = field(default_factory=utc_now)
     subject: str | None = None
     headers: dict[str, str] | None = None
+    fresh: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from ._context import (
     new_id,
 )
 from ._errors import NamingError
-from ._events import DomainEvent, NewEvent, compact_json
+from ._events import DomainEvent, NewEvent, event_body
 from ._payload import to_jsonable
 from ._telemetry import (
     TRACE_HEADERS,
@@ -102,17 +102,15 @@ def event_json(stored: DomainEvent, new: NewEvent) -> bytes:
     data when the store kept it as given (no freeze/thaw round trip)."""
     if stored.event_id != new.event_id or stored.timestamp != new.timestamp:
         return stored.to_json()  # the store answered with an earlier copy of the event
-    return compact_json(
-        {
-            "event_id": stored.event_id,
-            "stream_id": stored.stream_id,
-            "version": stored.version,
-            "type": stored.type,
-            "data": new.data,
-            "timestamp": stored.timestamp,
-            "metadata": new.metadata,
-        }
-    ).encode()
+    return event_body(
+        stored.event_id,
+        stored.stream_id,
+        stored.version,
+        stored.type,
+        new.data,
+        stored.timestamp,
+        new.metadata,
+    )
 
 
 async def publish_domain_event(
@@ -158,11 +156,18 @@ async def publish_domain_event(
             "causation_id": causation_id,
             "request_id": rc.request_id if rc else None,
             "source": service.service_name,
-            "business_context": business_context._event_dict(),
             **{k: v for k, v in trace_headers.items() if k in TRACE_HEADERS},
+            # last: the event's JSON takes the context's text, made once (event_body)
+            "business_context": business_context._event_dict(),
         }
         new = NewEvent(
-            event_id, event_type, payload, metadata, subject=subject, headers=trace_headers
+            event_id,
+            event_type,
+            payload,
+            metadata,
+            subject=subject,
+            headers=trace_headers,
+            fresh=True,  # its id was made above: no earlier append can have stored it
         )
         (stored,) = await store.append(stream_id, [new], expected_version)
         trace.get_current_span().set_attribute("event.version", stored.version)

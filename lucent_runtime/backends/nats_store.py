@@ -5,11 +5,11 @@ Layout: one stream (``LUCENT_EVENTS``) capturing ``lucent.store.>``. An event of
 stored, once, as ``lucent.store.trade-abc123.domain.crypto_trading.TradeExecuted``: the
 subject carries what optimistic concurrency needs (the stream id) and what consumers filter
 on (domain and event type). Its body is the event as JSON (``DomainEvent.to_json()``), its
-headers carry ``Nats-Msg-Id`` (the event id, so JetStream de-duplicates retries) and
-``Lucent-Version`` (the dense per-stream version). The stream re-publishes every stored
-event on its ``lucent.events.domain.{domain}.{EventType}`` subject for core NATS
-subscribers (JetStream RePublish: no second acknowledged write); durable consumers
-(:mod:`.nats_bus`) filter the stream itself.
+headers carry ``Lucent-Version`` (the dense per-stream version) and, when the append needs
+JetStream's de-duplication (see below), ``Nats-Msg-Id`` (the event id). The stream
+re-publishes every stored event on its ``lucent.events.domain.{domain}.{EventType}``
+subject for core NATS subscribers (JetStream RePublish: no second acknowledged write);
+durable consumers (:mod:`.nats_bus`) filter the stream itself.
 
 Appends are optimistic: the first message of an append carries
 ``Nats-Expected-Last-Subject-Sequence`` for the subject ``lucent.store.{stream id}.>``
@@ -18,11 +18,17 @@ append of several events is one atomic batch (nats-server 2.12+): all of it is s
 none. The last known (sequence, version) of each stream is cached, so an uncontended append
 costs one round trip; the cache is corrected from the server whenever a write is refused.
 
-JetStream checks the expected sequence before de-duplication, so a retried append whose
-first ack was lost comes back as a conflict: before calling it one, the store looks for
-the event ids on the stream and, when they are there, returns the stored events. A server
-that does not answer (restarting, unreachable) is asked again for up to ``retry_window``
-seconds; then :class:`StoreUnavailableError` says whether the event may have been stored.
+A retried append whose first ack was lost comes back as a conflict (the first copy moved
+the subject on): before calling it one, the store looks for the event ids on the stream
+and, when they are there, returns the stored events. An append of ``fresh`` events (ids
+made for it, as ``publish_domain_event`` does: nobody can append them again) skips
+JetStream's de-duplication window, which costs the server time on every write: only the
+store's own retries can repeat it, and those look for its events after the sequence the
+first attempt expected. Other appends carry ``Nats-Msg-Id``, so that a caller's retry of a
+stored append, in whatever form and after other writers moved the stream on, is
+de-duplicated by the server. A server that does not answer (restarting, unreachable) is
+asked again for up to ``retry_window`` seconds; then :class:`StoreUnavailableError` says
+whether the event may have been stored.
 """
 
 from __future__ import annotations
@@ -33,8 +39,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -52,7 +57,7 @@ from .._errors import (
     PayloadTooLargeError,
     StoreUnavailableError,
 )
-from .._events import DomainEvent, NewEvent, compact_json
+from .._events import DomainEvent, NewEvent, compact_json, event_body
 from .base import EventStore
 
 __all__ = [
@@ -86,8 +91,7 @@ _READ_ATTEMPTS = 5
 _CACHED_HEADS = 65_536
 
 
-@dataclass(frozen=True, slots=True)
-class _Head:
+class _Head(NamedTuple):
     """The last message of a stream's subject: 0/0/None for a stream not yet written."""
 
     seq: int = 0
@@ -133,21 +137,25 @@ def _event_subject(event: NewEvent) -> str:
 
 
 def _body(event: NewEvent, stream_id: str, version: int) -> bytes:
-    return compact_json(
-        {
-            "event_id": event.event_id,
-            "stream_id": stream_id,
-            "version": version,
-            "type": event.type,
-            "data": event.data,
-            "timestamp": event.timestamp,
-            "metadata": event.metadata,
-        }
-    ).encode()
+    return event_body(
+        event.event_id, stream_id, version, event.type, event.data, event.timestamp, event.metadata
+    )
 
 
 def _decode(msg: Msg) -> DomainEvent:
     return DomainEvent.from_json(msg.data)
+
+
+def _event_id(msg: Msg) -> str | None:
+    """The event id of a stored message: its ``Nats-Msg-Id``, else its body's."""
+    event_id = (msg.headers or {}).get("Nats-Msg-Id")
+    if event_id is not None:
+        return event_id
+    try:
+        body = json.loads(msg.data)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return body.get("event_id") if isinstance(body, dict) else None
 
 
 def message_size(subject: str, body: bytes, headers: dict[str, str] | None) -> int:
@@ -238,12 +246,15 @@ class JetStreamEventStore(EventStore):
                 pass  # JetStream not (yet) up: nothing was stored
             except TimeoutError:
                 state.sent |= state.writing
+                state.uncertain |= state.writing
             except ConnectionClosedError as err:
                 raise StoreUnavailableError(
                     f"{what}: the NATS connection is closed", may_be_stored=state.sent
                 ) from err
             except NatsError:
-                pass  # reconnecting, outbound buffer full: nothing reached the server
+                # reconnecting, outbound buffer full: nothing reached the server (as far as
+                # the client knows: a write is looked for before it is sent again elsewhere)
+                state.uncertain |= state.writing
             if time.monotonic() + pause >= deadline:
                 raise StoreUnavailableError(
                     f"{what}: JetStream did not answer within {self._retry_window:g} s"
@@ -259,11 +270,12 @@ class JetStreamEventStore(EventStore):
         subjects = _stream_subjects(stream_id)
         return [_decode(msg) for msg in await self._read_messages(subjects, _State())]
 
-    async def _read_messages(self, subject: str, state: _State) -> list[Msg]:
-        """Every message on ``subject`` in order, by batched direct gets."""
+    async def _read_messages(self, subject: str, state: _State, start: int = 1) -> list[Msg]:
+        """Every message on ``subject`` from stream sequence ``start`` on, in order, by
+        batched direct gets."""
         for _ in range(_READ_ATTEMPTS):
             try:
-                return await self._read_once(subject)
+                return await self._read_once(subject, start)
             except TimeoutError:
                 await asyncio.sleep(0.2)
             except (NoRespondersError, NatsError) as err:
@@ -277,9 +289,8 @@ class JetStreamEventStore(EventStore):
             f"reading {subject!r} from JetStream timed out", may_be_stored=state.sent
         )
 
-    async def _read_once(self, subject: str) -> list[Msg]:
+    async def _read_once(self, subject: str, seq: int) -> list[Msg]:
         out: list[Msg] = []
-        seq = 1
         while True:
             request = {"seq": seq, "next_by_subj": subject, "batch": _READ_BATCH}
             inbox = self._nc.new_inbox()
@@ -316,9 +327,7 @@ class JetStreamEventStore(EventStore):
             raise EventStoreError(f"{what} failed: {msg.headers}", may_be_stored=state.sent)
         headers = msg.headers or {}
         return _Head(
-            int(headers["Nats-Sequence"]),
-            int(headers.get(VERSION_HEADER, "0")),
-            headers.get("Nats-Msg-Id"),
+            int(headers["Nats-Sequence"]), int(headers.get(VERSION_HEADER, "0")), _event_id(msg)
         )
 
     # -- appending ----------------------------------------------------------------------
@@ -333,14 +342,14 @@ class JetStreamEventStore(EventStore):
         events = list(events)
         if not events:
             return []
-        ids = [event.event_id for event in events]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"append to {stream_id!r} holds the same event id twice")
-        if len(events) > 1 and not self._atomic:
-            raise ConfigurationError(
-                "appending several events at once needs nats-server 2.12 or newer "
-                "(atomic batch publish)"
-            )
+        if len(events) > 1:
+            if len({event.event_id for event in events}) != len(events):
+                raise ValueError(f"append to {stream_id!r} holds the same event id twice")
+            if not self._atomic:
+                raise ConfigurationError(
+                    "appending several events at once needs nats-server 2.12 or newer "
+                    "(atomic batch publish)"
+                )
         state = _State()
         try:
             return await self._append(stream_id, subjects, events, expected_version, state)
@@ -378,6 +387,14 @@ class JetStreamEventStore(EventStore):
                     return await self._stored_or_conflict(
                         stream_id, events, expected_version, head, state
                     )
+                if state.uncertain and state.first_expected is not None:
+                    # an earlier attempt of this append got no answer and may be stored (no
+                    # de-duplication by id for fresh events): after the sequence it expected
+                    stored = await self._find_stored(
+                        stream_id, events, state, start=state.first_expected + 1
+                    )
+                    if stored is not None:
+                        return stored
                 continue
             if duplicate:
                 stored = await self._find_stored(stream_id, events, state)
@@ -419,13 +436,19 @@ class JetStreamEventStore(EventStore):
         raise ConcurrencyError(stream_id, expected, head.version)
 
     async def _find_stored(
-        self, stream_id: str, events: list[NewEvent], state: _State
+        self, stream_id: str, events: list[NewEvent], state: _State, start: int = 1
     ) -> list[DomainEvent] | None:
-        """The stored form of ``events`` if all of them are on the stream, else None."""
+        """The stored form of ``events`` if all of them are on the stream (from stream
+        sequence ``start`` on), else None."""
         wanted = {event.event_id for event in events}
+        # a body holds its event id as JSON text: only bodies holding a wanted one are read
+        texts = [compact_json(event_id).encode() for event_id in wanted]
         found: dict[str, DomainEvent] = {}
-        for msg in await self._read_messages(_stream_subjects(stream_id), state):
-            event_id = (msg.headers or {}).get("Nats-Msg-Id")
+        for msg in await self._read_messages(_stream_subjects(stream_id), state, start):
+            headers = msg.headers or {}
+            if "Nats-Msg-Id" not in headers and not any(text in msg.data for text in texts):
+                continue
+            event_id = _event_id(msg)
             if event_id in wanted:
                 found[event_id] = _decode(msg)
         if len(found) != len(wanted):
@@ -446,16 +469,21 @@ class JetStreamEventStore(EventStore):
         what = f"appending to {stream_id!r}"
         last = len(events)
         batch = uuid.uuid4().hex if last > 1 else None
+        # retries of fresh events are settled by position (module docstring)
+        by_position = all(event.fresh for event in events)
+        if state.first_expected is None:
+            state.first_expected = head.seq
         for index, event in enumerate(events, start=1):
             subject = store_subject(stream_id, _event_subject(event))
             version = head.version + index
             body = _body(event, stream_id, version)
             headers = {
                 **(event.headers or {}),
-                "Nats-Msg-Id": event.event_id,
                 VERSION_HEADER: str(version),
                 TYPE_HEADER: event.type,
             }
+            if not by_position:
+                headers["Nats-Msg-Id"] = event.event_id
             if index == 1:
                 headers["Nats-Expected-Last-Subject-Sequence"] = expected
                 headers["Nats-Expected-Last-Subject-Sequence-Subject"] = subjects
@@ -487,11 +515,16 @@ class JetStreamEventStore(EventStore):
 class _State:
     """What one append did so far: whether a write may have reached the server."""
 
-    __slots__ = ("sent", "writing")
+    __slots__ = ("first_expected", "sent", "uncertain", "writing")
 
     def __init__(self) -> None:
         self.sent = False
         self.writing = False
+        #: a write got no answer (timed out, or failed in the client): it may be stored
+        self.uncertain = False
+        #: the stream sequence the first write of the append expected (its events, if an
+        #: attempt stored them, are after it)
+        self.first_expected: int | None = None
 
 
 def _server_at_least(nc: Client, minimum: tuple[int, int]) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ConcurrencyError, ConfigurationError, EventStoreError, LucentError
-from .._events import DomainEvent, NewEvent, compact_json
+from .._events import DomainEvent, NewEvent, compact_json, metadata_json
 from .base import EventStore
 
 __all__ = ["SqliteEventStore"]
@@ -125,7 +125,7 @@ class SqliteEventStore(EventStore):
         events = list(events)
         if not events:
             return []
-        rows = [(new, compact_json(new.data), compact_json(new.metadata)) for new in events]
+        rows = [(new, compact_json(new.data), metadata_json(new.metadata)) for new in events]
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.append((stream_id, rows, expected_version, future))

@@ -26,7 +26,7 @@ from lucent_runtime import (
     PayloadError,
 )
 from lucent_runtime._context import new_event_id, new_id
-from lucent_runtime._events import DomainEvent, NewEvent
+from lucent_runtime._events import DomainEvent, NewEvent, compact_json, metadata_json
 from lucent_runtime._payload import to_jsonable
 from lucent_runtime._publishing import event_json
 from lucent_runtime._redact import REDACTED
@@ -151,6 +151,19 @@ def test_published_body_is_the_stored_events_json() -> None:
     assert event_json(stored, new) == stored.to_json()
     earlier = DomainEvent.stored(NewEvent(new.event_id, "TradeExecuted", {}, {}), "t-1", 1)
     assert event_json(earlier, new) == earlier.to_json()
+    # the runtime's own metadata ends with the context, whose JSON text is made once: the
+    # body is the same as encoding it whole, whatever comes before (or after) it
+    context = trading_context()
+    for metadata in (
+        {"correlation_id": "c-1", "traceparent": "00-ab-cd-01", "business_context": None},
+        {"business_context": None},
+        {"business_context": None, "after": "é"},
+    ):
+        metadata["business_context"] = context._event_dict()
+        new = NewEvent(new_id(), "TradeExecuted", {"note": "é\u2028", "n": 2.5}, metadata)
+        stored = DomainEvent.stored(new, "trade-abc123", 7)
+        assert event_json(stored, new) == stored.to_json()
+        assert metadata_json(metadata) == compact_json(metadata)
 
 
 def test_tracer_follows_the_global_provider(telemetry, monkeypatch) -> None:

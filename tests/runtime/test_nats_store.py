@@ -13,7 +13,7 @@ import pytest
 from lucent_runtime._errors import ConcurrencyError, NamingError
 from lucent_runtime._events import NewEvent
 from lucent_runtime.backends.nats import create_nats_backends
-from lucent_runtime.backends.nats_store import JetStreamEventStore
+from lucent_runtime.backends.nats_store import JetStreamEventStore, _State
 
 
 def new_event(kind: str = "TradeExecuted", **data: object) -> NewEvent:
@@ -146,6 +146,41 @@ async def test_retry_after_a_lost_ack_returns_the_stored_event(
     assert lost and stored[0].version == 2 and stored[0].event_id == event.event_id
     assert await store.append("trade-lost", [event], expected_version=1) == stored
     assert [e.event_id for e in await store.read_stream("trade-lost")][1:] == [event.event_id]
+
+
+async def test_fresh_events_skip_deduplication_and_a_lost_ack_is_found_by_position(
+    store: JetStreamEventStore,
+    other_store: JetStreamEventStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await store.append("trade-fresh", [new_event()])
+    nc = store._nc
+    real_request = nc.request
+    lost: list[str] = []
+
+    async def ack_lost_after_another_write(subject: str, payload: bytes = b"", **kwargs: object):
+        reply = await real_request(subject, payload, **kwargs)
+        if subject.startswith("lucent.store.trade-fresh.") and not lost:
+            lost.append(subject)
+            # another writer moves the stream on before the store asks again: the event
+            # is no longer the stream's last one, and no Nats-Msg-Id marks it a duplicate
+            await other_store.append("trade-fresh", [new_event()])
+            raise TimeoutError("ack lost on the way back")
+        return reply
+
+    monkeypatch.setattr(nc, "request", ack_lost_after_another_write)
+    event = NewEvent(str(uuid.uuid4()), "TradeExecuted", {}, {}, fresh=True)
+    stored = await store.append("trade-fresh", [event])
+    assert lost and stored[0].version == 2 and stored[0].event_id == event.event_id
+    stream = await store.read_stream("trade-fresh")
+    assert [e.event_id for e in stream].count(event.event_id) == 1
+    assert [e.version for e in stream] == [1, 2, 3]
+    # on the wire: the fresh event without Nats-Msg-Id, the others with theirs
+    messages = await store._read_messages("lucent.store.trade-fresh.>", _State())
+    assert [bool((m.headers or {}).get("Nats-Msg-Id")) for m in messages] == [True, False, True]
+    # a new append after it finds the head by the event id in the body
+    store._heads.clear()
+    assert (await store.append("trade-fresh", [new_event()], expected_version=3))[0].version == 4
 
 
 async def test_bad_input_is_refused_clearly(store: JetStreamEventStore) -> None:
