@@ -43,7 +43,8 @@ POOL_MIN_BYTES = 120_000
 #: from this much source to parse on, the parser's plain constructors pay for their
 #: building (see lucent_lint/engine/_libcst.py)
 PREPARE_MIN_BYTES = 400_000
-#: chunks per worker: small enough to balance the load, big enough to amortise the IPC
+#: sets the smallest chunk (see :func:`chunked`): small enough to balance the load at the
+#: end of a run, big enough to amortise the IPC
 CHUNKS_PER_WORKER = 6
 
 Advance = Callable[[int], None]
