@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -123,22 +123,36 @@ async def test_duplicate_with_stale_expected_version_returns_the_stored_event(
     assert len(await store.read_stream("trade-retry")) == 2
 
 
-async def test_retry_after_a_lost_ack_returns_the_stored_event(
-    store: JetStreamEventStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await store.append("trade-lost", [new_event()])
+def lose_first_ack(
+    store: JetStreamEventStore,
+    monkeypatch: pytest.MonkeyPatch,
+    stream_id: str,
+    meanwhile: Callable[[], Awaitable[object]] | None = None,
+) -> list[str]:
+    """The first write to ``stream_id`` reaches the server, its ack does not (after
+    ``meanwhile`` ran, if given). Returns the subjects whose ack was lost."""
     nc = store._nc
     real_request = nc.request
     lost: list[str] = []
 
     async def ack_lost_once(subject: str, payload: bytes = b"", **kwargs: object):
         reply = await real_request(subject, payload, **kwargs)
-        if subject.startswith("lucent.store.trade-lost.") and not lost:
+        if subject.startswith(f"lucent.store.{stream_id}.") and not lost:
             lost.append(subject)
+            if meanwhile is not None:
+                await meanwhile()
             raise TimeoutError("ack lost on the way back")
         return reply
 
     monkeypatch.setattr(nc, "request", ack_lost_once)
+    return lost
+
+
+async def test_retry_after_a_lost_ack_returns_the_stored_event(
+    store: JetStreamEventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.append("trade-lost", [new_event()])
+    lost = lose_first_ack(store, monkeypatch, "trade-lost")
     event = new_event()
     # the server stored it; the store asks again, is told the stream moved on, and finds
     # the event by its id: the caller gets the stored event, stored once
@@ -154,21 +168,14 @@ async def test_fresh_events_skip_deduplication_and_a_lost_ack_is_found_by_positi
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await store.append("trade-fresh", [new_event()])
-    nc = store._nc
-    real_request = nc.request
-    lost: list[str] = []
-
-    async def ack_lost_after_another_write(subject: str, payload: bytes = b"", **kwargs: object):
-        reply = await real_request(subject, payload, **kwargs)
-        if subject.startswith("lucent.store.trade-fresh.") and not lost:
-            lost.append(subject)
-            # another writer moves the stream on before the store asks again: the event
-            # is no longer the stream's last one, and no Nats-Msg-Id marks it a duplicate
-            await other_store.append("trade-fresh", [new_event()])
-            raise TimeoutError("ack lost on the way back")
-        return reply
-
-    monkeypatch.setattr(nc, "request", ack_lost_after_another_write)
+    # another writer moves the stream on before the store asks again: the event is no
+    # longer the stream's last one, and no Nats-Msg-Id marks it a duplicate
+    lost = lose_first_ack(
+        store,
+        monkeypatch,
+        "trade-fresh",
+        meanwhile=lambda: other_store.append("trade-fresh", [new_event()]),
+    )
     event = NewEvent(str(uuid.uuid4()), "TradeExecuted", {}, {}, fresh=True)
     stored = await store.append("trade-fresh", [event])
     assert lost and stored[0].version == 2 and stored[0].event_id == event.event_id
