@@ -134,7 +134,7 @@ def test_every_node_class_has_a_plain_constructor() -> None:
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     derandomize=True,
     deadline=None,
     suppress_health_check=list(HealthCheck),

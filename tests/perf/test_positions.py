@@ -47,8 +47,8 @@ TRICKY_BLOCKS = (
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, cst.Module, dict]]:
-    """Texts with their libcst tree and libcst's own positions (computed once)."""
+def modules(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, cst.Module]]:
+    """Texts with their libcst tree."""
     project = make_project(tmp_path_factory.mktemp("repo"), modules=2)
     files = sorted(project.rglob("*.py")) + sorted((REPO / "fixtures").rglob("*.py"))
     files += sorted((REPO / "lucent_lint").glob("*.py"))[:3]
@@ -61,14 +61,23 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, cst.Modu
     out = []
     for text in texts:
         try:
-            module = cst.parse_module(text)
+            out.append((text, cst.parse_module(text)))
         except cst.ParserSyntaxError:
             continue
-        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        out.append((text, module, expected))
     return out
 
 
+@pytest.fixture(scope="module")
+def corpus(modules: list[tuple[str, cst.Module]]) -> list[tuple[str, cst.Module, dict]]:
+    """The texts and trees with libcst's own positions of every node (computed once, and
+    the slow part: the comparisons that need them run with ``-m slow``)."""
+    return [
+        (text, module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+        for text, module in modules
+    ]
+
+
+@pytest.mark.slow
 def test_spans_equal_libcst_positions(corpus) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(11)
     checked = 0
@@ -105,6 +114,7 @@ def _where(position) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-de
     return (position.start.line, position.start.column, position.end.line, position.end.column)
 
 
+@pytest.mark.slow
 def test_report_spans_equal_libcst_positions_from_every_stack(corpus) -> None:  # type: ignore[no-untyped-def]
     """Every node, placed from its own stack and from a block above it (as a rule that
     reports from ``leave_FunctionDef`` or ``leave_Module`` does), where libcst puts it."""
@@ -130,12 +140,12 @@ def test_report_spans_equal_libcst_positions_from_every_stack(corpus) -> None:  
     assert checked > 10_000
 
 
-def test_statements_correspond_one_to_one_with_cpython(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_statements_correspond_one_to_one_with_cpython(modules) -> None:  # type: ignore[no-untyped-def]
     """The fast path's precondition holds on every corpus file: libcst's statements and
     except clauses are CPython's, in the same order."""
     import ast
 
-    for text, module, _ in corpus:
+    for text, module in modules:
         cst_statements, cst_handlers = positions._cst_order(module)
         ast_statements, ast_handlers = positions._ast_order(ast.parse(text))
         names = {"Delete": "Del"}  # the one statement the two trees name differently
@@ -146,13 +156,13 @@ def test_statements_correspond_one_to_one_with_cpython(corpus) -> None:  # type:
         assert len(cst_handlers) == len(ast_handlers)
 
 
-def test_the_walk_meets_statements_in_source_order(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_the_walk_meets_statements_in_source_order(modules) -> None:  # type: ignore[no-untyped-def]
     """The order the walk records (and report_spans then uses) is libcst's source order."""
     from lucent_lint.config import Settings
     from lucent_lint.engine.analysis import analyze
 
     checked = 0
-    for text, module, _ in corpus:
+    for text, module in modules:
         analysis, _problem = analyze(text, "m.py", "m", False, Settings(), (), module=module)
         assert analysis is not None
         statements, handlers = positions._cst_order(module)
