@@ -19,8 +19,6 @@ from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import Finding
 from lucent_lint.run.runner import finalize_results, run_check
 
-from .helpers import REPO
-
 HEADER = b"from lucent_runtime import CryptoTradingServiceBase\n"
 SWALLOWING = (
     b"class TradingService(CryptoTradingServiceBase):\n"
@@ -142,7 +140,7 @@ def test_cli_reports_broken_files_without_traceback(tmp_path: Path) -> None:
         [sys.executable, "-m", "lucent_lint", "check", "--format", "json", str(tmp_path)],
         capture_output=True,
         text=True,
-        cwd=REPO,
+        cwd=tmp_path,
         timeout=120,
     )
     assert "Traceback" not in proc.stderr
