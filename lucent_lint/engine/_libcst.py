@@ -18,7 +18,7 @@ from typing import Any
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-__all__ = ["CodegenState", "codegen", "parse_module", "prepare"]
+__all__ = ["CodegenState", "codegen", "node_classes", "parse_module", "prepare"]
 
 
 def codegen(node: cst.CSTNode, state: CodegenState, **options: Any) -> None:
@@ -27,7 +27,7 @@ def codegen(node: cst.CSTNode, state: CodegenState, **options: Any) -> None:
     node._codegen(state, **options)
 
 
-def _node_classes() -> Iterator[type]:
+def node_classes() -> Iterator[type]:
     """Every libcst node class with a dataclass constructor of its own."""
     seen: set[type] = set()
     pending = [cst.CSTNode]
@@ -50,7 +50,7 @@ def _plain_constructors() -> dict[type, tuple[Any, Any]] | None:
     parse keeps libcst's constructors."""
     lines: list[str] = []
     names: dict[str, Any] = {"MISSING": dataclasses.MISSING}
-    classes = list(_node_classes())
+    classes = list(node_classes())
     for number, cls in enumerate(classes):
         params = getattr(cls, "__dataclass_params__", None)
         if params is None or not params.frozen or "__post_init__" in cls.__dict__:

@@ -23,7 +23,7 @@ from typing import Any
 
 import libcst as cst
 
-from lucent_lint.engine._libcst import CodegenState, codegen
+from lucent_lint.engine._libcst import CodegenState, codegen, node_classes
 from lucent_lint.engine.walk import children
 
 Span = tuple[int, int, int, int]  # line, column (0-based), end line, end column
@@ -376,13 +376,12 @@ def statement_classes() -> tuple[list[type], list[type]]:
     """The concrete libcst classes of statements and of except clauses: a walk that
     records their nodes as it meets them gives :func:`report_spans` their ``order``."""
     out: tuple[list[type], list[type]] = ([], [])
-    pending: list[type] = [*_STATEMENTS, *_HANDLERS]
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        if cls.__module__.startswith("libcst.") and "__init__" in cls.__dict__:
-            kind = _kind(cls)
-            out[0 if kind & 1 else 1].append(cls)
+    for cls in node_classes():
+        kind = _kind(cls)
+        if kind & 1:
+            out[0].append(cls)
+        elif kind & 2:
+            out[1].append(cls)
     return out
 
 
