@@ -401,15 +401,18 @@ def fix_paths(
             continue
         results[index] = check_source(new, display, module_name, is_package, settings, selection)
     if write and out.fixed:
-        errors = before.errors
-        out.run = finalize_results(results, relatives, settings, selection, index_results)
-        out.run.errors = [*errors, *(e for e in out.run.errors if e not in errors)]
-        out.run.warnings = [
-            *before.warnings,
-            *(w for w in out.run.warnings if w not in before.warnings),
-        ]
-        out.run.fixed = out.fixed
+        after = finalize_results(results, relatives, settings, selection, index_results)
+        out.run = _after_fixing(before, after, out.fixed)
     return out
+
+
+def _after_fixing(before: RunResult, after: RunResult, fixed: int) -> RunResult:
+    """The run over the fixed files, with the errors and warnings of the run before them
+    (what fixing said: fixes not applied, files not written) first, each once."""
+    after.errors = [*before.errors, *(e for e in after.errors if e not in before.errors)]
+    after.warnings = [*before.warnings, *(w for w in after.warnings if w not in before.warnings)]
+    after.fixed = fixed
+    return after
 
 
 def fix_stdin(
@@ -444,7 +447,4 @@ def fix_stdin(
     new = fixed.fixed.encode(fixed.encoding)
     result = check_source(new, filename, module_name, is_package, settings, selection)
     after = finalize_results([result], [relative], settings, selection, index_results)
-    after.errors = [*before.errors, *after.errors]
-    after.warnings = [*before.warnings, *after.warnings]
-    after.fixed = fixed.count
-    return FixRun(after, [fixed])
+    return FixRun(_after_fixing(before, after, fixed.count), [fixed])
