@@ -16,9 +16,11 @@ attributes, error recording, duration histograms, trace headers and JSON envelop
 written without the framework. Ratios against bare calls (a bare span, a raw nats-py
 request, one publisher at a time on SQLite) are printed too, for information.
 
-Every comparison runs the framework and its baseline in alternating rounds and compares
-the medians of the per-operation times. The run prints each target as MET or MISSED and
-exits with status 1 when one is missed.
+Every comparison runs the framework and its baseline in alternating rounds. It prints the
+medians of their per-operation times, and the ratio is the median of the rounds' own
+ratios: each round's framework time divided by the baseline's time of the same round, so
+a machine that slows down for a while moves both sides of a ratio, not one. The run
+prints each target as MET or MISSED and exits with status 1 when one is missed.
 
     python benchmarks/runtime_bench.py [--quick] [--rounds N]
 """
@@ -39,7 +41,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import nats
 import runtime_handwritten as handwritten
@@ -107,23 +109,31 @@ async def per_op(op: Op, n: int) -> float:
     return (time.perf_counter() - start) / n
 
 
-async def compare(framework: Op, baseline: Op, n: int, rounds: int) -> tuple[float, float]:
-    """Median seconds per operation of ``framework`` and ``baseline``, alternating rounds."""
+class Compared(NamedTuple):
+    ours: float  # median seconds per operation of the framework
+    theirs: float  # of the baseline
+    ratio: float  # median of the per-round ratios
+
+
+async def compare(framework: Op, baseline: Op, n: int, rounds: int, share: int = 1) -> Compared:
+    """``framework`` against ``baseline`` in alternating rounds of ``n`` operations each.
+    One framework operation stands for ``share`` of the baseline's (concurrent ones)."""
     await per_op(framework, max(n // 10, 5))  # warm up both
     await per_op(baseline, max(n // 10, 5))
     ours, theirs = [], []
     for _ in range(rounds):
-        ours.append(await per_op(framework, n))
+        ours.append(await per_op(framework, n) / share)
         theirs.append(await per_op(baseline, n))
-    return statistics.median(ours), statistics.median(theirs)
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return Compared(statistics.median(ours), statistics.median(theirs), statistics.median(ratios))
 
 
 class Report:
     def __init__(self) -> None:
         self.missed = 0
 
-    def ratio(self, name: str, ours: float, theirs: float, target: float | None) -> None:
-        ratio = ours / theirs
+    def ratio(self, name: str, compared: Compared, target: float | None) -> None:
+        ours, theirs, ratio = compared
         verdict = ""
         if target is not None:
             verdict = f"target ≤ {target:.1f}x  " + ("MET" if ratio <= target else "MISSED")
@@ -195,12 +205,17 @@ async def bench_operation(report: Report, n: int, rounds: int) -> None:
         handwritten.Telemetry(), CONTEXT, "trading", "execute_trade", body
     )
 
-    ours, theirs = await compare(framework, by_hand, n, rounds)
-    report.ratio("execute_business_operation vs hand-written, same telemetry", ours, theirs, 1.1)
-    ours, theirs = await compare(framework, bare, n, rounds)
-    report.ratio("  (vs a bare span)", ours, theirs, None)
-    ours, theirs = await compare(framework, bare_with_attributes, n, rounds)
-    report.ratio("  (vs a span with the same business attributes)", ours, theirs, None)
+    report.ratio(
+        "execute_business_operation vs hand-written, same telemetry",
+        await compare(framework, by_hand, n, rounds),
+        1.1,
+    )
+    report.ratio("  (vs a bare span)", await compare(framework, bare, n, rounds), None)
+    report.ratio(
+        "  (vs a span with the same business attributes)",
+        await compare(framework, bare_with_attributes, n, rounds),
+        None,
+    )
     await infrastructure.close()
 
 
@@ -234,10 +249,12 @@ async def bench_command(report: Report, url: str, n: int, rounds: int) -> None:
         lambda data: {"risk_level": "low", "n": data["n"]},
     )
 
-    ours, theirs = await compare(framework, by_hand, n, rounds)
-    report.ratio("send_command vs hand-written, same telemetry", ours, theirs, 1.1)
-    ours, theirs = await compare(framework, raw, n, rounds)
-    report.ratio("  (vs a raw nats-py request)", ours, theirs, None)
+    report.ratio(
+        "send_command vs hand-written, same telemetry",
+        await compare(framework, by_hand, n, rounds),
+        1.1,
+    )
+    report.ratio("  (vs a raw nats-py request)", await compare(framework, raw, n, rounds), None)
     await risk.stop()
     await nc.close()
     await infrastructure.close()
@@ -272,10 +289,16 @@ async def bench_publish(report: Report, url: str, n: int, rounds: int) -> None:
         js, handwritten.Telemetry(), CONTEXT, "raw.store.trade-hand", "trade-hand", payload
     )
 
-    ours, theirs = await compare(framework, raw_append, n, rounds)
-    report.ratio("publish_domain_event (NATS) vs one raw JetStream publish", ours, theirs, 1.3)
-    ours, theirs = await compare(framework, by_hand, n, rounds)
-    report.ratio("  (vs hand-written: span, the one write, histogram)", ours, theirs, None)
+    report.ratio(
+        "publish_domain_event (NATS) vs one raw JetStream publish",
+        await compare(framework, raw_append, n, rounds),
+        1.3,
+    )
+    report.ratio(
+        "  (vs hand-written: span, the one write, histogram)",
+        await compare(framework, by_hand, n, rounds),
+        None,
+    )
     await nc.close()
     await infrastructure.close()
 
@@ -321,15 +344,12 @@ async def bench_sqlite(report: Report, n: int, rounds: int) -> None:
             await asyncio.gather(*(publish() for _ in range(PUBLISHERS)))
 
         events = max(n // PUBLISHERS, 5)
-        ours, theirs = await compare(concurrently, raw, events, rounds)
         report.ratio(
             f"embedded publish_domain_event ({PUBLISHERS} publishers) vs raw SQLite",
-            ours / PUBLISHERS,
-            theirs,
+            await compare(concurrently, raw, events, rounds, share=PUBLISHERS),
             4.0,
         )
-        ours, theirs = await compare(publish, raw, n, rounds)
-        report.ratio("  (one publisher at a time)", ours, theirs, None)
+        report.ratio("  (one publisher at a time)", await compare(publish, raw, n, rounds), None)
         await infrastructure.close()
 
 
@@ -337,7 +357,10 @@ async def run(quick: bool, rounds: int) -> int:
     install_telemetry()
     scale = 10 if quick else 1
     report = Report()
-    print(f"lucent_runtime overhead (medians of {rounds} alternating rounds)")
+    print(
+        f"lucent_runtime overhead ({rounds} alternating rounds: medians of the times"
+        " and of the per-round ratios)"
+    )
     await bench_operation(report, 5000 // scale, rounds)
     with nats_server() as url:
         await bench_command(report, url, 1000 // scale, rounds)
