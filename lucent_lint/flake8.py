@@ -58,22 +58,24 @@ def _project_index(root: Path, settings: Settings) -> list[FileResult]:
     return entry[1]
 
 
-def _source_bytes(lines: list[str], path: Path | None) -> bytes:
-    """The file's bytes as the command line would read them: from disk when flake8's
-    lines are the file's content (decoded by the linter's rule, or as flake8 reads bytes
-    that rule refuses), else flake8's lines (stdin, unsaved buffers) in the encoding they
-    declare."""
+def _source(lines: list[str], path: Path | None) -> tuple[bytes, str | None]:
+    """The file's bytes as the command line would read them, and their text when the
+    linter's decoding rule accepted them here: from disk when flake8's lines are the
+    file's content (decoded by that rule, or as flake8 reads bytes the rule refuses), else
+    flake8's lines (stdin, unsaved buffers) in the encoding they declare."""
     text = "".join(lines)
     if path is not None:
         data, _ = read_source(path, str(path))
         if data is not None:
             decoded, _ = decode(data, str(path))
-            if decoded is None:  # flake8 falls back to latin-1 (and strips a BOM)
-                decoded = data.decode("latin-1").removeprefix("\xef\xbb\xbf")
             if decoded == text:
-                return data
+                return data, decoded
+            # flake8 falls back to latin-1 (and strips a BOM) for bytes the rule refuses
+            if decoded is None and data.decode("latin-1").removeprefix("\xef\xbb\xbf") == text:
+                return data, None
     encoding = source_encoding("".join(lines[:2]).encode("utf-8", errors="surrogatepass"))
-    return text.encode(encoding, errors="surrogatepass" if encoding == "utf-8" else "replace")
+    errors = "surrogatepass" if encoding == "utf-8" else "replace"
+    return text.encode(encoding, errors=errors), None
 
 
 class LucentFlake8Plugin:
@@ -106,8 +108,10 @@ class LucentFlake8Plugin:
             module, is_package = module_name_for(on_disk)
         else:
             module, is_package = given.stem, False
-        data = _source_bytes(self.lines, on_disk)
-        result = check_source(data, self.filename, module, is_package, settings, selection)
+        data, text = _source(self.lines, on_disk)
+        result = check_source(
+            data, self.filename, module, is_package, settings, selection, text=text
+        )
         if result.error:
             yield self._message(1, 0, "LUC000", f"lucent-lint internal error: {result.error}")
             return

@@ -89,14 +89,20 @@ def check_source(
     selection: Selection,
     *,
     walk: bool = False,
+    text: str | None = None,
 ) -> FileResult:
     """Check one file's bytes: :func:`source_text`, then the text test decides between
     :func:`scan_text` and :func:`check_text`. The result still holds deferred findings and
     the noqa map: :func:`finalize` completes it. ``walk``: parse and walk even a file the
-    text test finds no service code in (its class reaches a runtime base through the index)."""
-    text, result = source_text(data, path, settings)
+    text test finds no service code in (its class reaches a runtime base through the index).
+    ``text``: ``data`` as :func:`~lucent_lint.engine.source.decode` decodes it, when the
+    caller did so already."""
     if text is None:
-        return result
+        text, result = source_text(data, path, settings)
+        if text is None:
+            return result
+    elif (skipped := oversized(data, path, settings)) is not None:
+        return skipped
     if walk or may_contain_service_code(text, settings):
         return check_text(text, path, module_name, is_package, settings, selection)
     return scan_text(text, path, module_name, is_package, settings)

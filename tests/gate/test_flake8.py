@@ -206,3 +206,32 @@ def test_configuration_error_is_one_finding_not_a_crash(tmp_path: Path) -> None:
     (finding,) = parsed(done.stdout)
     assert finding[:4] == ("svc.py", 1, 1, "LUC000")
     assert "unknown key 'selekt'" in finding[4]
+
+
+def test_the_plugin_decodes_a_file_once(tmp_path: Path, monkeypatch) -> None:
+    # in-process, as flake8 calls it: the bytes read from disk to compare with flake8's
+    # lines are decoded once, and the check takes that text
+    import ast
+
+    from lucent_lint import flake8 as plugin
+    from lucent_lint.engine import check, source
+
+    root = make_project(tmp_path / "once", {"svc.py": LEDGER})
+    path = root / "svc.py"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    calls: list[str] = []
+
+    def counting(data: bytes, name: str):
+        calls.append(name)
+        return source.decode(data, name)
+
+    monkeypatch.setattr(plugin, "decode", counting)
+    monkeypatch.setattr(check, "decode", counting)
+    monkeypatch.chdir(root)
+    found = list(plugin.LucentFlake8Plugin(ast.parse("".join(lines)), str(path), lines).run())
+    assert len(calls) == 1
+    cli = json_findings("svc.py", cwd=root)
+    assert [(line, column, text.split()[0]) for line, column, text, _ in found] == [
+        (f["line"], f["column"] - 1, f["code"]) for f in cli
+    ]
+    assert {f["code"] for f in cli} == {"LUC201", "LUC301"}
