@@ -46,12 +46,15 @@ class Telemetry:
         span.set_status(Status(StatusCode.ERROR, f"{type(error).__qualname__}: {error}"))
 
 
-def _metric(context: BusinessContext, service: str, operation: str) -> dict[str, dict]:
+def _metric(
+    context: BusinessContext, service: str, operation: str, extra: Mapping[str, str] | None = None
+) -> dict[str, dict]:
     base = {
         "business.domain": context.domain,
         "business.bounded_context": context.bounded_context,
         "service.name": service,
         "service.operation": operation,
+        **(extra or {}),
     }
     return {
         "success": {**base, "outcome": "success"},
@@ -116,7 +119,7 @@ async def command_pair(
     business = context.to_attributes()
     as_dict = context.to_dict()
     command = subject.rsplit(".", 1)[1]
-    sent = _metric(context, "trading", command)
+    sent = _metric(context, "trading", command, {"command.target_service": "risk-assessment"})
     handled = _metric(context, "risk-assessment", command)
 
     async def serve(msg: Any) -> None:
@@ -128,11 +131,13 @@ async def command_pair(
             "request.id": str(uuid.uuid4()),
             "request.source": envelope["source"],
             "event.correlation_id": envelope["correlation_id"],
+            "event.causation_id": envelope["request_id"],
             "messaging.system": "nats",
             "messaging.destination.name": subject,
             "messaging.message.id": envelope["request_id"],
             "messaging.message.conversation_id": envelope["correlation_id"],
             "messaging.operation.type": "process",
+            "command.type": command,
         }
         start = time.perf_counter()
         with telemetry.tracer.start_as_current_span(
@@ -165,6 +170,8 @@ async def command_pair(
             "messaging.message.id": request_id,
             "messaging.message.conversation_id": correlation_id,
             "messaging.operation.type": "send",
+            "command.type": command,
+            "command.target_service": "risk-assessment",
         }
         start = time.perf_counter()
         with telemetry.tracer.start_as_current_span(
@@ -175,7 +182,7 @@ async def command_pair(
             set_status_on_exception=False,
         ) as span:
             try:
-                headers: dict[str, str] = {}
+                headers = {"Lucent-Correlation-Id": correlation_id}
                 propagate.inject(headers)
                 envelope = {
                     "command_type": command,
@@ -183,6 +190,7 @@ async def command_pair(
                     "business_context": as_dict,
                     "request_id": request_id,
                     "correlation_id": correlation_id,
+                    "causation_id": None,
                     "source": "trading",
                 }
                 msg = await nc.request(
