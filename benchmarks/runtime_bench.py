@@ -118,7 +118,7 @@ async def per_op(op: Op, n: int) -> float:
 class Compared(NamedTuple):
     ours: float  # seconds per operation of the framework (median, or mean if amortized)
     theirs: float  # of the baseline
-    ratio: float  # median of the per-round ratios, or of the totals if amortized
+    ratio: float  # median of the per-round ratios, or total over total if amortized
 
 
 async def compare(
