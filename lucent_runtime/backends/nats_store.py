@@ -146,16 +146,22 @@ def _decode(msg: Msg) -> DomainEvent:
     return DomainEvent.from_json(msg.data)
 
 
+def _body_object(msg: Msg) -> dict[str, Any] | None:
+    """The JSON object of a stored message's body; None for a body that is not one."""
+    try:
+        body = json.loads(msg.data)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def _event_id(msg: Msg) -> str | None:
     """The event id of a stored message: its ``Nats-Msg-Id``, else its body's."""
     event_id = (msg.headers or {}).get("Nats-Msg-Id")
     if event_id is not None:
         return event_id
-    try:
-        body = json.loads(msg.data)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return body.get("event_id") if isinstance(body, dict) else None
+    body = _body_object(msg)
+    return None if body is None else body.get("event_id")
 
 
 def message_size(subject: str, body: bytes, headers: dict[str, str] | None) -> int:
@@ -445,12 +451,16 @@ class JetStreamEventStore(EventStore):
         texts = [compact_json(event_id).encode() for event_id in wanted]
         found: dict[str, DomainEvent] = {}
         for msg in await self._read_messages(_stream_subjects(stream_id), state, start):
-            headers = msg.headers or {}
-            if "Nats-Msg-Id" not in headers and not any(text in msg.data for text in texts):
+            event_id = (msg.headers or {}).get("Nats-Msg-Id")
+            if event_id is not None:
+                if event_id in wanted:
+                    found[event_id] = _decode(msg)
                 continue
-            event_id = _event_id(msg)
-            if event_id in wanted:
-                found[event_id] = _decode(msg)
+            if not any(text in msg.data for text in texts):
+                continue
+            body = _body_object(msg)  # decoded once: for its id and the event
+            if body is not None and body.get("event_id") in wanted:
+                found[body["event_id"]] = DomainEvent.from_dict(body)
         if len(found) != len(wanted):
             return None
         return [found[event.event_id] for event in events]
