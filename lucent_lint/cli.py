@@ -415,16 +415,24 @@ def _settings(
 def _override(
     settings: Settings, select: str | None, extend_select: str | None, ignore: str | None
 ) -> Settings:
+    from lucent_lint.config import check_codes, settings_from_mapping
+
+    given = {"select": select, "extend-select": extend_select, "ignore": ignore}
+    codes = {key: _codes(value) for key, value in given.items() if value}
+    for key, value in codes.items():
+        try:
+            check_codes(value)
+        except ValueError as exc:
+            _fail(f"--{key}: {exc}")
     update: dict[str, tuple[str, ...]] = {}
-    if select:
-        update["select"] = _codes(select)
-    if extend_select:
-        update["extend_select"] = settings.extend_select + _codes(extend_select)
-    if ignore:
-        update["ignore"] = settings.ignore + _codes(ignore)
+    if "select" in codes:
+        update["select"] = codes["select"]
+    if "extend-select" in codes:
+        update["extend_select"] = settings.extend_select + codes["extend-select"]
+    if "ignore" in codes:
+        update["ignore"] = settings.ignore + codes["ignore"]
     if not update:
         return settings
-    from lucent_lint.config import settings_from_mapping
 
     merged = settings.model_dump(by_alias=True)
     merged.update({key.replace("_", "-"): value for key, value in update.items()})

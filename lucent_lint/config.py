@@ -5,10 +5,12 @@ Unknown keys and wrong types are configuration errors that name the key (exit co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -55,11 +57,25 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file and key."""
 
 
-def _validate_regex(value: str, key: str) -> str:
+@functools.cache
+def _known_codes() -> tuple[str, ...]:
+    from lucent_lint.docs import doc_files
+
+    return tuple(doc_files())
+
+
+def check_codes(codes: Iterable[str]) -> None:
+    """``ValueError`` for a code or prefix that names no rule (``LUC9``, ``E501``)."""
+    for code in codes:
+        if not CODE_RE.match(code) or not any(k.startswith(code) for k in _known_codes()):
+            raise ValueError(f"unknown rule code or prefix {code!r}")
+
+
+def _validate_regex(value: str) -> str:
     try:
         re.compile(value)
     except re.error as exc:
-        raise ValueError(f"{key} is not a valid regular expression: {exc}") from exc
+        raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from exc
     return value
 
 
@@ -112,28 +128,26 @@ class Settings(BaseModel):
     @field_validator("select", "extend_select", "ignore")
     @classmethod
     def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for code in value:
-            if not CODE_RE.match(code):
-                raise ValueError(f"unknown rule code or prefix {code!r}")
+        check_codes(value)
         return value
 
     @field_validator("per_file_ignores")
     @classmethod
     def _pfi_codes(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         for codes in value.values():
-            cls._codes(codes)
+            check_codes(codes)
         return value
 
     @field_validator("service_class_pattern", "handler_name_pattern")
     @classmethod
     def _regex(cls, value: str) -> str:
-        return _validate_regex(value, "pattern")
+        return _validate_regex(value)
 
     @field_validator("internal_host_patterns")
     @classmethod
     def _regexes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in value:
-            _validate_regex(pattern, "internal-host-patterns entry")
+            _validate_regex(pattern)
         return value
 
     @cached_property
@@ -154,14 +168,43 @@ class Settings(BaseModel):
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
+#: what a pydantic type error expected, in TOML's words
+_EXPECTED = {
+    "tuple_type": "an array",
+    "list_type": "an array",
+    "dict_type": "a table",
+    "string_type": "a string",
+    "bool_type": "a boolean",
+    "int_type": "an integer",
+}
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    """``select[1]``, ``per-file-ignores."tests/*.py"[0]``: where in the table."""
+    if not loc:
+        return "(table)"
+    key = str(loc[0])
+    for part in loc[1:]:
+        key += f"[{part}]" if isinstance(part, int) else f".{json.dumps(part)}"
+    return key
+
+
 def _format_validation_error(exc: ValidationError, source: str) -> str:
     lines = []
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(table)"
+        key = _key(err["loc"])
         if err["type"] == "extra_forbidden":
             lines.append(f"{source}: unknown key {key!r} in [tool.lucent-lint]")
+            continue
+        if err["type"] == "value_error":
+            message = str(err["ctx"]["error"])
+        elif err["type"] == "greater_than_equal":
+            message = f"must be {err['ctx']['ge']} or more, got {err['input']!r}"
+        elif err["type"] in _EXPECTED:
+            message = f"expected {_EXPECTED[err['type']]}, got {_toml_type(err['input'])}"
         else:
-            lines.append(f"{source}: [tool.lucent-lint] {key}: {err['msg']}")
+            message = err["msg"]
+        lines.append(f"{source}: [tool.lucent-lint] {key}: {message}")
     return "\n".join(lines)
 
 

@@ -41,10 +41,36 @@ def one_error(proc: subprocess.CompletedProcess) -> str:
         ("[tool]\nlucent-lint = 3\n", ["[tool.lucent-lint] must be a table"]),
         (
             '[tool.lucent-lint]\nunsafe-fixes = "yes"\n',
-            ["pyproject.toml", "unsafe-fixes", "valid boolean"],
+            ["pyproject.toml", "unsafe-fixes: expected a boolean, got a string"],
         ),
-        ('[tool.lucent-lint]\nmax-file-size = "big"\n', ["max-file-size", "valid integer"]),
-        ("[tool.lucent-lint]\nmax-file-size = -1\n", ["max-file-size", "greater than"]),
+        (
+            '[tool.lucent-lint]\nmax-file-size = "big"\n',
+            ["max-file-size: expected an integer, got a string"],
+        ),
+        ("[tool.lucent-lint]\nmax-file-size = -1\n", ["max-file-size: must be 0 or more"]),
+        # codes are checked against the catalogue, not only their shape
+        (
+            '[tool.lucent-lint]\nselect = ["LUC9"]\n',
+            ["pyproject.toml", "select: unknown rule code or prefix 'LUC9'"],
+        ),
+        (
+            '[tool.lucent-lint]\nextend-select = ["E501"]\n',
+            ["extend-select: unknown rule code or prefix 'E501'"],
+        ),
+        (
+            '[tool.lucent-lint.per-file-ignores]\n"tests/*.py" = ["LUC77"]\n',
+            ["per-file-ignores: unknown rule code or prefix 'LUC77'"],
+        ),
+        ('[tool.lucent-lint]\nselect = "LUC1"\n', ["select: expected an array, got a string"]),
+        ("[tool.lucent-lint]\nignore = [3]\n", ["ignore[0]: expected a string, got an integer"]),
+        (
+            '[tool.lucent-lint.per-file-ignores]\n"tests/*.py" = "LUC1"\n',
+            ['per-file-ignores."tests/*.py": expected an array, got a string'],
+        ),
+        (
+            '[tool.lucent-lint]\nservice-class-pattern = "("\n',
+            ["service-class-pattern: '(' is not a valid regular expression"],
+        ),
         ("[tool.lucent-lint\n", ["pyproject.toml", "not valid TOML"]),
     ],
 )
@@ -52,6 +78,14 @@ def test_bad_pyproject(tmp_path: Path, pyproject: str, words: list[str]) -> None
     line = one_error(run_cli("check", "--no-cache", ".", cwd=project(tmp_path, pyproject)))
     for word in words:
         assert word in line
+
+
+@pytest.mark.parametrize("option", ["--select", "--extend-select", "--ignore"])
+def test_unknown_code_on_the_command_line_names_the_option(tmp_path: Path, option: str) -> None:
+    line = one_error(
+        run_cli("check", "--no-cache", option, "LUC1,LUC9", ".", cwd=project(tmp_path, None))
+    )
+    assert line.endswith(f"{option}: unknown rule code or prefix 'LUC9'"), line
 
 
 def test_config_naming_a_directory(tmp_path: Path) -> None:
@@ -100,7 +134,13 @@ def test_unsafe_fixes_true_is_still_accepted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "pyproject", ["tool = 5\n", 'tool = "x"\n', '[tool.lucent-lint]\nunsafe-fixes = "yes"\n']
+    "pyproject",
+    [
+        "tool = 5\n",
+        'tool = "x"\n',
+        '[tool.lucent-lint]\nunsafe-fixes = "yes"\n',
+        '[tool.lucent-lint]\nignore = ["LUC9"]\n',
+    ],
 )
 def test_flake8_plugin_reports_the_configuration_error(tmp_path: Path, pyproject: str) -> None:
     project(tmp_path, pyproject)
