@@ -8,11 +8,11 @@ which runs once the repository index is complete, followed by suppression and se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from lucent_lint.config import Settings
 from lucent_lint.engine.project import ProjectIndex, scan_classes, source_root_aliases
-from lucent_lint.engine.registry import RULES, Selection
+from lucent_lint.engine.registry import RULES, Selection, names_a_rule
 from lucent_lint.engine.results import FileResult, Finding
 from lucent_lint.engine.source import (
     DEEP,
@@ -152,6 +152,20 @@ def finalize(
     return kept
 
 
+def unused_noqa_codes(
+    codes: Iterable[str], used: Collection[str], selection: Selection
+) -> list[str]:
+    """The ``LUC`` codes of one line's ``# noqa`` that suppressed nothing on it: those of
+    rules that ran, and those that name no rule at all (a typo suppresses nothing)."""
+    return [
+        code
+        for code in codes
+        if code.startswith("LUC")
+        and code not in used
+        and (selection.enabled_prefix(code) or not names_a_rule(code))
+    ]
+
+
 def _unused_noqa(
     result: FileResult, used: dict[int, set[str]], selection: Selection
 ) -> list[Finding]:
@@ -160,13 +174,7 @@ def _unused_noqa(
     for line, codes in result.noqa.items():
         if codes is None:
             continue
-        unused = [
-            code
-            for code in codes
-            if code.startswith("LUC")
-            and code not in used.get(line, ())
-            and selection.enabled_prefix(code)
-        ]
+        unused = unused_noqa_codes(codes, used.get(line, ()), selection)
         if not unused:
             continue
         text = result.lines.get(line, "")
@@ -176,7 +184,11 @@ def _unused_noqa(
             Finding(
                 code=UNUSED_NOQA,
                 slug=rule.slug,
-                message=rule.message.format(codes=", ".join(unused)),
+                message=rule.message.format(
+                    codes=", ".join(
+                        code if names_a_rule(code) else f"{code} (no such rule)" for code in unused
+                    )
+                ),
                 path=result.path,
                 line=line,
                 column=column,

@@ -81,9 +81,14 @@ class UnknownCodeError(ValueError):
     """A code or prefix that names no rule."""
 
 
+def names_a_rule(code: str) -> bool:
+    """True for a rule's code or a prefix of one (``LUC3``, ``LUC301``)."""
+    return any(known.startswith(code) for known in CATALOGUE)
+
+
 def check_codes(codes: Iterable[str]) -> None:
     for code in codes:
-        if not any(known.startswith(code) for known in CATALOGUE):
+        if not names_a_rule(code):
             raise UnknownCodeError(f"unknown rule code or prefix {code!r}")
 
 

@@ -25,7 +25,13 @@ import libcst as cst
 from lucent_lint.config import Settings
 from lucent_lint.engine import positions
 from lucent_lint.engine.analysis import analyze
-from lucent_lint.engine.check import UNUSED_NOQA, build_index, check_source, finalize
+from lucent_lint.engine.check import (
+    UNUSED_NOQA,
+    build_index,
+    check_source,
+    finalize,
+    unused_noqa_codes,
+)
 from lucent_lint.engine.project import ProjectIndex, module_name_for
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import FileResult
@@ -272,13 +278,7 @@ class FileFixer:
         count = 0
         for number in sorted(lines_to_fix):
             codes = result.noqa.get(number) or ()
-            unused = [
-                c
-                for c in codes
-                if c.startswith("LUC")
-                and c not in used.get(number, ())
-                and self.selection.enabled_prefix(c)
-            ]
+            unused = unused_noqa_codes(codes, used.get(number, ()), self.selection)
             line = lines[number - 1]
             body = line.rstrip("\r\n")
             for column in comments.get(number, ()):

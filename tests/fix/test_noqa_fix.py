@@ -69,3 +69,23 @@ def test_ignored_unused_noqa_is_not_fixed() -> None:
     source = HEAD + "x = 1  # noqa: LUC301\n"
     run = fix_text(source, {"ignore": ["LUC002"]})
     assert run.fixed == 0 and run.files[0].fixed == source
+
+
+def test_a_code_that_names_no_rule_is_reported_whatever_the_selection() -> None:
+    source = HEAD + (
+        "async def record(event_store, stream, event):\n"
+        f"{APPEND}  # noqa: LUC301, LUC310\n"
+        "    return 1  # noqa: LUC9, LUC6, E501\n"
+    )
+    # only LUC002 runs: the rules behind LUC301 and LUC6 never ran, so their codes stay
+    config = {"select": ["LUC002"]}
+    found = lint_text(source, config)
+    assert [(f.line, f.message) for f in found] == [
+        (4, "unused `noqa` for LUC310 (no such rule)"),
+        (5, "unused `noqa` for LUC9 (no such rule)"),
+    ]
+    assert fixed(source, config) == HEAD + (
+        "async def record(event_store, stream, event):\n"
+        f"{APPEND}  # noqa: LUC301\n"
+        "    return 1  # noqa: LUC6, E501\n"
+    )
