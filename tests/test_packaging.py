@@ -75,3 +75,28 @@ def test_installed_wheel_explains_rules(wheel: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "# LUC301 raw-event-store-append" in result.stdout
     assert "## Why is this bad?" in result.stdout
+    # the installed catalogue validates configured codes (a code it did not know would be
+    # a configuration error, exit 2)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.lucent-lint]\nselect = ["LUC3"]\n')
+    (project / "svc.py").write_text(
+        "from lucent_runtime import CryptoTradingServiceBase\n\n\n"
+        "class TradingService(CryptoTradingServiceBase):\n"
+        "    async def record(self, stream, event):\n"
+        "        await self.infrastructure.event_store.append(stream, [event])\n"
+    )
+    check = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from lucent_lint.cli import main; "
+        "sys.argv = ['lucent-lint', 'check', '--no-cache', 'svc.py']; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check, str(site)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "svc.py:6:" in result.stdout and "LUC301" in result.stdout, result.stdout
