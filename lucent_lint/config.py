@@ -5,7 +5,6 @@ Unknown keys and wrong types are configuration errors that name the key (exit co
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -24,6 +23,8 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+
+from lucent_lint.docs import names_a_rule
 
 CODE_RE = re.compile(r"LUC\d{0,3}\Z")
 
@@ -57,17 +58,10 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file and key."""
 
 
-@functools.cache
-def _known_codes() -> tuple[str, ...]:
-    from lucent_lint.docs import doc_files
-
-    return tuple(doc_files())
-
-
 def check_codes(codes: Iterable[str]) -> None:
     """``ValueError`` for a code or prefix that names no rule (``LUC9``, ``E501``)."""
     for code in codes:
-        if not CODE_RE.match(code) or not any(k.startswith(code) for k in _known_codes()):
+        if not CODE_RE.match(code) or not names_a_rule(code):
             raise ValueError(f"unknown rule code or prefix {code!r}")
 
 

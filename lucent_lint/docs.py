@@ -31,6 +31,11 @@ def doc_files() -> dict[str, Path]:
     return out
 
 
+def names_a_rule(code: str) -> bool:
+    """True for a rule's code or a prefix of one (``LUC3``, ``LUC301``)."""
+    return any(known.startswith(code) for known in doc_files())
+
+
 @dataclass(frozen=True)
 class CodeBlock:
     section: str

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from lucent_lint.config import Settings
+from lucent_lint.docs import names_a_rule
 from lucent_lint.engine.project import ProjectIndex, scan_classes, source_root_aliases
-from lucent_lint.engine.registry import RULES, Selection, names_a_rule
+from lucent_lint.engine.registry import RULES, Selection
 from lucent_lint.engine.results import FileResult, Finding
 from lucent_lint.engine.source import (
     DEEP,

@@ -15,6 +15,8 @@ import pkgutil
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from lucent_lint.docs import names_a_rule
+
 if TYPE_CHECKING:
     from lucent_lint.engine.rule import Rule
 
@@ -79,11 +81,6 @@ RULES: Mapping[str, type[Rule]] = _Rules()
 
 class UnknownCodeError(ValueError):
     """A code or prefix that names no rule."""
-
-
-def names_a_rule(code: str) -> bool:
-    """True for a rule's code or a prefix of one (``LUC3``, ``LUC301``)."""
-    return any(known.startswith(code) for known in CATALOGUE)
 
 
 def check_codes(codes: Iterable[str]) -> None:
