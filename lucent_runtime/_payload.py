@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from ._errors import MessageDecodeError, PayloadError
 
@@ -18,10 +19,12 @@ __all__ = ["decode", "encode", "to_jsonable"]
 def to_jsonable(value: Any, what: str = "payload") -> Any:
     """``value`` as plain JSON data (dicts, lists, str, numbers, bool, None).
 
-    Pydantic models are dumped in JSON mode, dataclasses converted; anything else that
-    ``json`` cannot encode (other types, NaN, self-references, nesting deeper than Python's
-    recursion limit, integers too long to print) raises :class:`PayloadError` naming
-    ``what``.
+    Pydantic models are dumped in JSON mode, dataclasses converted, and values JSON has no
+    type for are written as a pydantic model writes them: ``Decimal`` as a string
+    (``"1.5"``), datetimes, dates and times in ISO 8601, ``UUID`` as text, an ``Enum`` as
+    its value, tuples and sets as lists. Anything else (other types, NaN, bytes that are
+    not UTF-8, self-references, nesting deeper than Python's recursion limit, integers too
+    long to print) raises :class:`PayloadError` naming ``what``.
     """
     try:
         if type(value) is dict:
@@ -89,7 +92,14 @@ def _default(value: Any) -> Any:
         return dict(value)
     if isinstance(value, tuple | set | frozenset):
         return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    try:
+        # Decimal, datetime, date, time, timedelta, UUID, Enum, bytes, paths...: as a
+        # pydantic model's JSON mode writes them, so a dict and a model agree
+        return to_jsonable_python(value)
+    except UnicodeDecodeError:
+        raise TypeError("bytes that are not UTF-8 text are not JSON serializable") from None
+    except (PydanticSerializationError, ValueError):
+        raise TypeError(f"{type(value).__name__} is not JSON serializable") from None
 
 
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode

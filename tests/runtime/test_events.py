@@ -4,6 +4,11 @@ the trace continued and correlation / causation kept."""
 from __future__ import annotations
 
 import asyncio
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from opentelemetry.trace import SpanKind
@@ -157,12 +162,60 @@ async def test_stale_expected_version_is_refused(infrastructure):
     assert (info.value.expected_version, info.value.actual_version) == (1, 2)
 
 
-async def test_unencodable_data_is_refused(infrastructure):
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(object(), "object is not JSON serializable"), (b"\xff", "bytes that are not UTF-8")],
+)
+async def test_unencodable_data_is_refused(infrastructure, value, words):
     trading = TradingService(infrastructure, "trading")
-    with pytest.raises(PayloadError, match="TradeExecuted"):
+    with pytest.raises(PayloadError, match="TradeExecuted") as info:
         await trading.publish_domain_event(
-            "TradeExecuted", "trade-1", {"x": object()}, trading_context()
+            "TradeExecuted", "trade-1", {"x": value}, trading_context()
         )
+    assert words in str(info.value)
+    assert await infrastructure.event_store.read_stream("trade-1") == []
+
+
+class Side(enum.Enum):
+    BUY = "buy"
+
+
+class Fill(BaseModel):
+    amount: Decimal
+    at: datetime
+    order: UUID
+    side: Side
+    legs: tuple[int, ...]
+
+
+@dataclass
+class FillRecord:
+    amount: Decimal
+    at: datetime
+    order: UUID
+    side: Side
+    legs: tuple[int, ...]
+
+
+async def test_decimals_datetimes_uuids_and_enums_are_written_as_pydantic_writes_them(
+    every_infrastructure,
+):
+    values = {
+        "amount": Decimal("1.50"),
+        "at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "order": UUID(int=7),
+        "side": Side.BUY,
+        "legs": (1, 2),
+    }
+    expected = Fill(**values).model_dump(mode="json")
+    assert expected["amount"] == "1.50" and expected["at"] == "2026-01-02T03:04:05Z"
+    trading = TradingService(every_infrastructure, "trading")
+    for number, data in enumerate((values, FillRecord(**values), Fill(**values))):
+        stream = f"trade-fill{number}"
+        event = await trading.publish_domain_event("TradeFilled", stream, data, trading_context())
+        assert event.to_dict()["data"] == expected, type(data)
+        (stored,) = await every_infrastructure.event_store.read_stream(stream)
+        assert stored.to_dict()["data"] == expected, type(data)
 
 
 class FlakyService(CryptoTradingServiceBase):
