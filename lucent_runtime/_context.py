@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import os
 import re
+import reprlib
 import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
 from numbers import Real
 from types import MappingProxyType
 from typing import Any
@@ -287,7 +289,7 @@ class BusinessContextBuilder:
     def with_protocol(self, name: str) -> BusinessContextBuilder:
         return self._set("protocol", name)
 
-    def with_amount(self, usd: float) -> BusinessContextBuilder:
+    def with_amount(self, usd: float | Decimal) -> BusinessContextBuilder:
         return self._set("amount_usd", usd)
 
     def with_workflow(self, workflow_id: str) -> BusinessContextBuilder:
@@ -319,6 +321,17 @@ class BusinessContextBuilder:
         return BusinessContext(**values, metadata=dict(self._metadata))
 
 
+def _is_amount(value: Any) -> bool:
+    """A finite number >= 0 that a float can hold (an int, a float, a ``Decimal``)."""
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
+        return False
+    try:
+        as_float = float(value)
+    except (OverflowError, ValueError):  # 10**400, Decimal("sNaN")
+        return False
+    return math.isfinite(as_float) and as_float >= 0
+
+
 def _problems(values: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
     problems = []
     for name in ("domain", "bounded_context"):
@@ -344,13 +357,8 @@ def _problems(values: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append(f"{name} must be a non-empty string, got {value!r}")
     amount = values.get("amount_usd")
-    if amount is not None and (
-        isinstance(amount, bool)
-        or not isinstance(amount, Real)
-        or not math.isfinite(amount)
-        or amount < 0
-    ):
-        problems.append(f"amount_usd must be a finite number >= 0, got {amount!r}")
+    if amount is not None and not _is_amount(amount):
+        problems.append(f"amount_usd must be a finite number >= 0, got {reprlib.repr(amount)}")
     priority = values.get("priority", "normal")
     if priority not in PRIORITIES:
         problems.append(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")

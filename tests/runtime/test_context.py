@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 import pytest
 
@@ -200,3 +201,24 @@ def test_business_context_copies_and_pickles() -> None:
         assert clone == context
         assert clone.to_attributes() == context.to_attributes()
         assert clone.metadata["strategy"] == "arbitrage"
+
+
+@pytest.mark.parametrize(
+    "amount", [10**400, Decimal("1e400"), Decimal("NaN"), Decimal("sNaN"), Decimal("-0.01"), "5"]
+)
+def test_amounts_a_float_cannot_hold_are_refused(amount: object) -> None:
+    builder = BusinessContextBuilder.for_crypto_trading().with_aggregate("Trade", "t")
+    with pytest.raises(BusinessContextError, match="amount_usd must be a finite number") as info:
+        builder.with_amount(amount).build()  # type: ignore[arg-type]
+    assert len(str(info.value)) < 200  # a huge number is shortened, not printed whole
+
+
+def test_a_decimal_amount_is_accepted() -> None:
+    context = (
+        BusinessContextBuilder.for_crypto_trading()
+        .with_aggregate("Trade", "t")
+        .with_amount(Decimal("50000.25"))
+        .build()
+    )
+    assert context.amount_usd == 50000.25
+    assert context.to_attributes()["crypto.amount_usd"] == 50000.25
