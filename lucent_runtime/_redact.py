@@ -36,6 +36,8 @@ replaced, in messages, exception texts and tracebacks.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import enum
 import functools
 import itertools
 import logging
@@ -192,6 +194,10 @@ def redact(value: Any, _depth: int = 0) -> Any:
         }
     if isinstance(value, list | tuple | set | frozenset):
         return [redact(v, _depth + 1) for v in value]
+    if isinstance(value, enum.Enum):
+        return redact(value.value, _depth + 1)
+    if isinstance(value, datetime.date | datetime.time):  # a datetime is a date
+        return value.isoformat()
     fields = _fields(value)
     if fields is not None:
         return redact(fields, _depth)

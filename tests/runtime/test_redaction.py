@@ -5,9 +5,13 @@ log record, a span, a dead letter or an error text."""
 from __future__ import annotations
 
 import asyncio
+import datetime
+import enum
 import json
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from opentelemetry import baggage
@@ -132,6 +136,32 @@ def test_structured_values_are_redacted_by_field_name() -> None:
     assert out["wallets"][0] == {"address": "0xbeef", "seed_phrase": REDACTED}
     assert out["plain"] == {"name": "venue", "apiKey": REDACTED}
     assert out["nested"][1] == {"note": "ok"}
+
+
+class Side(enum.Enum):
+    BUY = "buy"
+    NOTE = "password=enum-secret"
+
+
+def test_enums_dates_and_numbers_keep_their_value() -> None:
+    out = redact(
+        {
+            "side": Side.BUY,
+            "note": Side.NOTE,
+            "at": datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+            "day": datetime.date(2026, 1, 2),
+            "amount": Decimal("1.50"),
+            "order": UUID(int=7),
+        }
+    )
+    assert out == {
+        "side": "buy",  # an enum's value, not its (empty) public attributes
+        "note": f"password={REDACTED}",
+        "at": "2026-01-02T03:04:05+00:00",
+        "day": "2026-01-02",
+        "amount": "1.50",
+        "order": "00000000-0000-0000-0000-000000000007",
+    }
 
 
 @pytest.mark.parametrize(
