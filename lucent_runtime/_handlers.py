@@ -1,11 +1,13 @@
 """The ``@command_handler`` and ``@event_handler`` markers and their discovery.
 
-The decorators only mark a method (names are checked at once, so a misnamed handler fails
-at import); ``service.start()`` finds the marks and subscribes.
+The decorators only mark a method (names and the method's parameters are checked at once,
+so a misnamed or mis-declared handler fails at import, not at its first message);
+``service.start()`` finds the marks and subscribes.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,6 +57,7 @@ def command_handler(command_type: str) -> Callable[[F], F]:
         raise NamingError(problem or f"command type must be a string, got {command_type!r}")
 
     def mark(fn: F) -> F:
+        _check_parameters(fn, f"@command_handler({command_type!r})", "(self, data, ctx)")
         setattr(fn, _COMMAND_MARK, CommandHandlerSpec(command_type))
         return fn
 
@@ -72,10 +75,29 @@ def event_handler(event_type: str, *, bounded_context: str | None = None) -> Cal
         raise NamingError(f"bounded context {bounded_context!r} is not kebab-case")
 
     def mark(fn: F) -> F:
+        _check_parameters(fn, f"@event_handler({event_type!r})", "(self, event)")
         setattr(fn, _EVENT_MARK, EventHandlerSpec(event_type, bounded_context))
         return fn
 
     return mark
+
+
+def _check_parameters(fn: Any, decorator: str, wanted: str) -> None:
+    """``TypeError`` unless ``fn`` can be called with the parameters in ``wanted``."""
+    if not callable(fn):
+        raise TypeError(f"{decorator} marks a method, got {fn!r}")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return  # a callable without a signature to read (a builtin): its call will tell
+    arguments = [None] * wanted.count(",") + [None]
+    try:
+        signature.bind(*arguments)
+    except TypeError:
+        name = getattr(fn, "__qualname__", repr(fn))
+        raise TypeError(
+            f"{decorator} needs a method called as {wanted}; {name}{signature} is not"
+        ) from None
 
 
 def _marked(cls: type, mark: str) -> Iterator[tuple[str, Any]]:

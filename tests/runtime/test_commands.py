@@ -165,6 +165,35 @@ def test_decorators_check_names_at_definition():
         event_handler("ExecuteTrade")
 
 
+def test_decorators_check_the_methods_parameters_at_definition():
+    """A handler that cannot take what it is given fails at import, not at its first
+    message (an event handler would be retried and dead-lettered)."""
+    from lucent_runtime import event_handler
+
+    with pytest.raises(TypeError, match=r"\(self, event\); .*handle\(self\) is not"):
+
+        class Deaf(CryptoTradingServiceBase):
+            @event_handler("TradeExecuted")
+            async def handle(self):
+                pass
+
+    with pytest.raises(TypeError, match=r"\(self, data, ctx\); .*assess\(self, data\) is not"):
+
+        class Rude(CryptoTradingServiceBase):
+            @command_handler("AssessRisk")
+            async def assess(self, data):
+                return 1
+
+    class Fine(CryptoTradingServiceBase):  # defaults and *args can take the call
+        @event_handler("TradeExecuted")
+        async def handle(self, event, note=None):
+            pass
+
+        @command_handler("AssessRisk")
+        async def assess(self, *args):
+            return 1
+
+
 async def test_a_command_handled_twice_is_refused_at_start(infrastructure):
     class Doubled(CryptoTradingServiceBase):
         @command_handler("ExecuteSwap")
