@@ -40,6 +40,18 @@ def test_wheel_holds_both_packages_docs_and_entry_points(wheel: Path) -> None:
     assert "LUC = lucent_lint.flake8:LucentFlake8Plugin" in entries
 
 
+def _run_installed(site: Path, cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a Python that imports the packages from ``site`` (the installed wheel)
+    before anything else."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, sys.argv[1]); {code}", str(site)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.mark.slow
 def test_installed_wheel_explains_rules(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
@@ -58,19 +70,13 @@ def test_installed_wheel_explains_rules(wheel: Path, tmp_path: Path) -> None:
         check=True,
         timeout=300,
     )
-    script = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
+    result = _run_installed(
+        site,
+        tmp_path,
         "import lucent_lint, lucent_lint.docs as d; "
         "assert lucent_lint.__file__.startswith(sys.argv[1]), lucent_lint.__file__; "
         "assert d.docs_dir().name == '_docs', d.docs_dir(); "
-        "from lucent_lint.cli import main; sys.argv = ['lucent-lint', 'explain', 'LUC301']; main()"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(site)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        "from lucent_lint.cli import main; sys.argv = ['lucent-lint', 'explain', 'LUC301']; main()",
     )
     assert result.returncode == 0, result.stderr
     assert "# LUC301 raw-event-store-append" in result.stdout
@@ -86,17 +92,11 @@ def test_installed_wheel_explains_rules(wheel: Path, tmp_path: Path) -> None:
         "    async def record(self, stream, event):\n"
         "        await self.infrastructure.event_store.append(stream, [event])\n"
     )
-    check = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
+    result = _run_installed(
+        site,
+        project,
         "from lucent_lint.cli import main; "
-        "sys.argv = ['lucent-lint', 'check', '--no-cache', 'svc.py']; main()"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", check, str(site)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        "sys.argv = ['lucent-lint', 'check', '--no-cache', 'svc.py']; main()",
     )
     assert result.returncode == 1, result.stderr
     assert "svc.py:6:" in result.stdout and "LUC301" in result.stdout, result.stdout
