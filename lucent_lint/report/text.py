@@ -42,8 +42,12 @@ def write(run: RunResult, stream: TextIO, options: OutputOptions) -> None:
     if total:
         fixable = sum(1 for f in run.findings if f.fixable)
         noun = "finding" if total == 1 else "findings"
-        stream.write(f"Found {total} {noun} in {run.files} files checked.\n")
+        stream.write(f"Found {total} {noun} in {_files(run.files)} checked.\n")
         if fixable:
             stream.write(f"[*] {fixable} fixable with `lucent-lint check --fix`.\n")
     else:
-        stream.write(f"All checks passed! ({run.files} files checked)\n")
+        stream.write(f"All checks passed! ({_files(run.files)} checked)\n")
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"

@@ -50,7 +50,12 @@ def test_findings_exit_1_and_ruff_like_lines(project: Path) -> None:
 def test_clean_exit_0(project: Path) -> None:
     result = run("check", "svc/util.py")
     assert result.exit_code == 0
-    assert "All checks passed!" in result.output
+    assert "All checks passed! (1 file checked)" in result.output
+
+
+def test_one_file_with_findings_is_one_file(project: Path) -> None:
+    result = run("check", "svc/ledger.py")
+    assert "Found 1 finding in 1 file checked." in result.output
 
 
 def test_exit_zero(project: Path) -> None:
