@@ -84,7 +84,7 @@ async def send_command(
 ) -> Any:
     """Send a command and return the handler's reply (see the module docstring)."""
     subject = check_command_names(target_service, command_type)
-    if not isinstance(timeout, int | float) or timeout <= 0:
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     payload = to_jsonable(data, f"data of command {command_type}")
     ctx = RequestContext.start(business_context, service.service_name, current_request_context())

@@ -156,6 +156,13 @@ async def test_bad_names_are_refused(infrastructure, target, command, fragment):
         await sender.send_command(target, command, {}, trading_context())
 
 
+@pytest.mark.parametrize("timeout", [0, -1.5, float("nan"), True, "5", None])
+async def test_a_timeout_that_is_not_a_positive_number_is_refused(infrastructure, timeout):
+    service = CryptoTradingServiceBase(infrastructure, "trading")
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        await service.send_command("risk", "AssessRisk", {}, trading_context(), timeout)
+
+
 def test_decorators_check_names_at_definition():
     from lucent_runtime import event_handler
 
