@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -169,6 +170,11 @@ class DomainEvent:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DomainEvent:
+        """The event of its JSON object; ``KeyError``, ``ValueError`` or ``TypeError`` for
+        an object that is not one."""
+        metadata = raw.get("metadata") or {}
+        if not isinstance(metadata, Mapping):
+            raise TypeError(f"an event's metadata is an object, got {type(metadata).__name__}")
         return cls(
             event_id=raw["event_id"],
             stream_id=raw["stream_id"],
@@ -176,7 +182,7 @@ class DomainEvent:
             type=raw["type"],
             data=raw.get("data"),
             timestamp=raw["timestamp"],
-            metadata=raw.get("metadata") or {},
+            metadata=metadata,
         )
 
     @classmethod

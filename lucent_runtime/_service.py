@@ -177,7 +177,12 @@ class LucentServiceBase:
         ``ctx`` carries the event's business context and correlation id, and the event's id
         as causation id."""
         if isinstance(event, Mapping):
-            event = DomainEvent.from_dict(dict(event))
+            try:
+                event = DomainEvent.from_dict(dict(event))
+            except (ValueError, KeyError, TypeError) as err:
+                raise MessageDecodeError(
+                    f"not a domain event: {type(err).__name__}: {err}"
+                ) from err
         if not isinstance(event, DomainEvent):
             raise PayloadError(f"expected a DomainEvent, got {type(event).__name__}")
         raw_context = event.metadata.get("business_context")

@@ -18,6 +18,7 @@ from lucent_runtime import (
     ConcurrencyError,
     CryptoTradingServiceBase,
     DomainEvent,
+    MessageDecodeError,
     NamingError,
     PayloadError,
     RequestContext,
@@ -268,6 +269,21 @@ async def test_handling_that_keeps_failing_is_dead_lettered(infrastructure):
     await flaky.stop()
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"type": "TradeExecuted"},
+        {"event_id": "e-1", "stream_id": "trade-1", "version": "one", "type": "T", "timestamp": ""},
+        {"event_id": "e-1", "stream_id": "trade-1", "version": 1, "type": "T", "timestamp": "",
+         "metadata": ["not", "an", "object"]},
+    ],
+)  # fmt: skip
+async def test_handle_domain_event_refuses_a_mapping_that_is_not_an_event(infrastructure, raw):
+    portfolio = PortfolioService(infrastructure, "portfolio")
+    with pytest.raises(MessageDecodeError, match="not a domain event"):
+        await portfolio.handle_domain_event(raw, lambda event, ctx: None)
+
+
 async def test_a_message_that_is_not_an_event_is_dead_lettered_at_once(infrastructure):
     portfolio = PortfolioService(infrastructure, "portfolio")
     dead: list[Message] = []
@@ -280,9 +296,16 @@ async def test_a_message_that_is_not_an_event_is_dead_lettered_at_once(infrastru
     subject = "lucent.events.domain.crypto_trading.TradeExecuted"
     await infrastructure.bus.publish(subject, b"{not json", {})
     await infrastructure.bus.publish(subject, b"", {"Status": "503"})
-    await eventually(lambda: len(dead) == 2)
+    # an event's fields, with metadata that is not an object
+    await infrastructure.bus.publish(
+        subject,
+        b'{"event_id":"e-1","stream_id":"trade-1","version":1,"type":"TradeExecuted",'
+        b'"timestamp":"2026-01-01T00:00:00+00:00","metadata":5}',
+        {},
+    )
+    await eventually(lambda: len(dead) == 3)
     await asyncio.sleep(0.05)
-    assert [m.headers[HEADER_DLQ_ATTEMPTS] for m in dead] == ["1", "1"]
+    assert [m.headers[HEADER_DLQ_ATTEMPTS] for m in dead] == ["1", "1", "1"]
     assert all(
         m.headers[HEADER_DLQ_ERROR].startswith("MessageDecodeError: message on") for m in dead
     )
