@@ -63,6 +63,11 @@ def _require_context(business_context: Any, where: str) -> BusinessContext:
     return business_context
 
 
+def _require_name(name: Any, where: str) -> None:
+    if type(name) is not str or not name.strip():
+        raise NamingError(f"{where} needs a name (a non-empty string), got {name!r}")
+
+
 class LucentServiceBase:
     """Base of every Lucent service: ``Service(infrastructure, "service-name")``."""
 
@@ -121,6 +126,7 @@ class LucentServiceBase:
     ) -> Any:
         """Run ``fn(ctx)`` in its own span with the business attributes; an error is
         recorded on the span (with the business context) and re-raised unchanged."""
+        _require_name(operation, "execute_business_operation")
         _require_context(business_context, "execute_business_operation")
         self._check_domain(business_context)
         ctx = RequestContext.start(business_context, self.service_name, current_request_context())
@@ -138,6 +144,7 @@ class LucentServiceBase:
     ) -> Any:
         """Run the steps in order (see :mod:`lucent_runtime._process`); returns the last
         step's result. A failing step raises :class:`ProcessStepError`."""
+        _require_name(process_name, "execute_business_process")
         _require_context(business_context, "execute_business_process")
         self._check_domain(business_context)
         return await run_process(self, process_name, business_context, steps)

@@ -11,6 +11,8 @@ from lucent_runtime import (
     BusinessContextError,
     CryptoTradingServiceBase,
     LucentServiceBase,
+    NamingError,
+    ProcessStep,
     RequestContext,
     UserServiceBase,
     current_request_context,
@@ -118,6 +120,21 @@ async def test_operation_without_a_built_context_is_refused(infrastructure):
     for bad in (None, {"business.domain": "crypto-trading"}):
         with pytest.raises(BusinessContextError, match="BusinessContextBuilder"):
             await service.execute_business_operation("x", bad, lambda ctx: None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["", "   ", None, 5])
+async def test_operations_and_processes_need_a_name(infrastructure, spans, name):
+    service = TradingService(infrastructure, "trading")
+    ran: list[object] = []
+
+    async def work(ctx: RequestContext, previous: object = None) -> None:
+        ran.append(ctx)
+
+    with pytest.raises(NamingError, match="execute_business_operation needs a name"):
+        await service.execute_business_operation(name, trading_context(), work)
+    with pytest.raises(NamingError, match="execute_business_process needs a name"):
+        await service.execute_business_process(name, trading_context(), [ProcessStep("step", work)])
+    assert ran == [] and spans.get_finished_spans() == ()
 
 
 def test_service_name_must_be_kebab_case(infrastructure):
