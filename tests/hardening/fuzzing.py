@@ -5,7 +5,8 @@ reported exactly when CPython refuses to compile it (for a file in scope; one ou
 is not compiled at all); a file skipped with a warning is valid Python. For any source
 with safe fixes: fixing raises nothing, the fixed module is the original program except
 where the safe fixes act (an ``except`` clause's type and name, a ``raise``'s cause, a
-``.build()`` at the end of a chain), and fixing it again changes nothing.
+``.build()`` at the end of a chain, or the call added to a ``.build`` left uncalled), and
+fixing it again changes nothing.
 """
 
 from __future__ import annotations
@@ -81,10 +82,17 @@ class _Normalise(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "build" and not node.args:
-            return func.value
+            return self.visit(func.value)
+        self.generic_visit(node)
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        # a chain that ends in `.build` without the call: the fix calls it
+        if node.attr == "build" and isinstance(node.ctx, ast.Load):
+            return self.visit(node.value)
+        self.generic_visit(node)
         return node
 
 
