@@ -64,7 +64,7 @@ def _require_context(business_context: Any, where: str) -> BusinessContext:
 
 
 def _require_name(name: Any, where: str) -> None:
-    if type(name) is not str or not name.strip():
+    if not isinstance(name, str) or not name.strip():
         raise NamingError(f"{where} needs a name (a non-empty string), got {name!r}")
 
 

@@ -3,6 +3,8 @@ the business context and re-raised unchanged."""
 
 from __future__ import annotations
 
+import enum
+
 import pytest
 from opentelemetry.trace import StatusCode
 
@@ -135,6 +137,19 @@ async def test_operations_and_processes_need_a_name(infrastructure, spans, name)
     with pytest.raises(NamingError, match="execute_business_process needs a name"):
         await service.execute_business_process(name, trading_context(), [ProcessStep("step", work)])
     assert ran == [] and spans.get_finished_spans() == ()
+
+
+async def test_a_str_enum_names_an_operation(infrastructure, spans):
+    class Operation(enum.StrEnum):
+        SWAP = "execute_swap"
+
+    service = TradingService(infrastructure, "trading")
+    assert await service.execute_business_operation(Operation.SWAP, trading_context(), _one) == 1
+    assert [s.name for s in spans.get_finished_spans()] == ["execute_swap"]
+
+
+async def _one(ctx: RequestContext) -> int:
+    return 1
 
 
 def test_service_name_must_be_kebab_case(infrastructure):
