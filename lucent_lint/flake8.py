@@ -33,7 +33,7 @@ from lucent_lint.engine.results import FileResult
 from lucent_lint.engine.source import decode, read_source, source_encoding
 from lucent_lint.run.discovery import is_excluded, relative_to_root
 from lucent_lint.run.repo_index import index_results, project_root
-from lucent_lint.run.runner import finalize_results
+from lucent_lint.run.runner import adopted, finalize_results
 
 #: how long (seconds) one process reuses a project index before checking files again
 INDEX_TTL = 2.0
@@ -116,11 +116,14 @@ class LucentFlake8Plugin:
             yield self._message(1, 0, "LUC000", f"lucent-lint internal error: {result.error}")
             return
         others: list[FileResult] = []
-        # only a finding that waits for the cross-file index needs the project's classes
-        root = project_root(path) if result.deferred else None
+        # only a finding that waits for the cross-file index needs the project's classes,
+        # or a file the text test skipped whose classes may reach a runtime base
+        needs_index = result.deferred or (not result.parsed and result.classes)
+        root = project_root(path) if needs_index else None
         if root is not None:
             own = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
             others = [r for r in _project_index(root, settings) if r.path != own]
+            result = adopted(result, data, module, is_package, settings, selection, others)
         run = finalize_results([result], [relative], settings, selection, index_results=others)
         for finding in run.findings:
             yield self._message(finding.line, finding.column - 1, finding.code, finding.message)

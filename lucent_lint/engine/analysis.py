@@ -257,6 +257,8 @@ def walk_into(
                     end_line,
                     end_column + 1,
                     report.scope,
+                    fixable=report.fix is not None,
+                    fix_title=report.rule.fix_title if report.fix is not None else None,
                 )
             )
             continue

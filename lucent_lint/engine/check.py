@@ -142,6 +142,8 @@ def finalize(
                 column=item.column,
                 end_line=item.end_line,
                 end_column=item.end_column,
+                fixable=item.fixable,
+                fix_title=item.fix_title,
                 scope=item.scope,
             )
         )

@@ -58,6 +58,9 @@ class Deferred:
     end_line: int
     end_column: int
     scope: str
+    #: the report carried a fix (the fixer rebuilds it; the finding shows ``[*]``)
+    fixable: bool = False
+    fix_title: str | None = None
 
 
 @dataclass(slots=True)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".lucent_lint_cache"
 MAGIC = b"lucent-lint-cache"
-FORMAT = 2
+FORMAT = 3
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # lucent_lint/
 _NAMING = _PACKAGE.parent / "lucent_runtime" / "naming.py"
@@ -104,7 +104,17 @@ def _encode(result: FileResult) -> list[Any]:
             for f in result.findings
         ],
         [
-            [d.code, d.payload, d.line, d.column, d.end_line, d.end_column, d.scope]
+            [
+                d.code,
+                d.payload,
+                d.line,
+                d.column,
+                d.end_line,
+                d.end_column,
+                d.scope,
+                d.fixable,
+                d.fix_title,
+            ]
             for d in result.deferred
         ],
         [[line, list(codes) if codes is not None else None] for line, codes in result.noqa.items()],
@@ -158,13 +168,13 @@ def _decode(raw: Any, display: str) -> FileResult:
             )
         )
     deferred = []
-    for code, payload, line, column, end_line, end_column, scope in deferred_raw:
+    for code, payload, line, column, end_line, end_column, scope, fixable, title in deferred_raw:
         if not isinstance(payload, dict):
             raise TypeError("expected a payload object")
         deferred.append(
             Deferred(
                 _str(code), payload, _int(line), _int(column), _int(end_line), _int(end_column),
-                _str(scope),
+                _str(scope), bool(fixable), None if title is None else _str(title),
             )
         )  # fmt: skip
     noqa = {

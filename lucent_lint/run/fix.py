@@ -42,7 +42,15 @@ from lucent_lint.engine.transform import apply, choose, parent_map
 from lucent_lint.engine.verify import same_outside
 from lucent_lint.rules.unused_noqa import remove_codes
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
-from lucent_lint.run.runner import RunResult, finalize_results, ignored_codes, stdin_module
+from lucent_lint.run.runner import (
+    RunResult,
+    adopted,
+    extends_runtime,
+    finalize_results,
+    ignored_codes,
+    stdin_module,
+    walk_adopted,
+)
 
 MAX_ROUNDS = 10
 
@@ -373,6 +381,9 @@ def fix_paths(
         module_name, is_package = module_name_for(path)
         results.append(check_source(data, display, module_name, is_package, settings, selection))
         raw.append(data)
+    if extends_runtime(results, settings):
+        # files whose classes reach a runtime base through project classes, as a check does
+        walk_adopted(results, files, settings, selection, index_results)
     before = finalize_results(results, relatives, settings, selection, index_results)
     before.warnings[:0] = skipped
     fixable = {f.path for f in before.findings if f.fixable}
@@ -399,7 +410,9 @@ def fix_paths(
             before.errors.append(f"{display}: cannot write: {exc.strerror or exc}")
             fixed.count = 0
             continue
-        results[index] = check_source(new, display, module_name, is_package, settings, selection)
+        results[index] = check_source(
+            new, display, module_name, is_package, settings, selection, walk=results[index].parsed
+        )
     if write and out.fixed:
         after = finalize_results(results, relatives, settings, selection, index_results)
         out.run = _after_fixing(before, after, out.fixed)
@@ -431,6 +444,7 @@ def fix_stdin(
     module_name, is_package = stdin_module(filename)
     relative = relative_to_root(Path(filename), root)
     result = check_source(data, filename, module_name, is_package, settings, selection)
+    result = adopted(result, data, module_name, is_package, settings, selection, index_results)
     before = finalize_results([result], [relative], settings, selection, index_results)
     text, _ = decode(data, filename)
     if not any(f.fixable for f in before.findings) or text is None:
@@ -445,6 +459,8 @@ def fix_stdin(
             before.errors.append(fixed.error)
         return FixRun(before, [fixed])
     new = fixed.fixed.encode(fixed.encoding)
-    result = check_source(new, filename, module_name, is_package, settings, selection)
+    result = check_source(
+        new, filename, module_name, is_package, settings, selection, walk=result.parsed
+    )
     after = finalize_results([result], [relative], settings, selection, index_results)
     return FixRun(_after_fixing(before, after, fixed.count), [fixed])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from lucent_lint.config import Settings
 from lucent_lint.engine.check import build_index, check_source, finalize
-from lucent_lint.engine.project import module_name_for
+from lucent_lint.engine.project import ProjectIndex, module_name_for
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import FileResult, Finding
 from lucent_lint.engine.source import read_source
@@ -98,7 +98,7 @@ def finalize_results(
     return run
 
 
-def _extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
+def extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
     """Some class of the run extends a runtime service base (or a configured extra base)
     directly: only then can a project base carry the runtime into other files."""
     if settings.extra_base_classes:
@@ -111,7 +111,23 @@ def _extends_runtime(results: Sequence[FileResult], settings: Settings) -> bool:
     )
 
 
-def _walk_adopted(
+def _unwalked(result: FileResult) -> bool:
+    """A file the text test skipped (its classes scanned, its body not walked)."""
+    return not (result.parsed or result.error or result.findings) and bool(result.classes)
+
+
+def _reaches_runtime(result: FileResult, module: str, index: ProjectIndex) -> bool:
+    """Some class of the file (``module``) reaches a runtime service base through
+    project classes."""
+    prefix = f"{module}." if module else ""
+    return any(
+        index.runtime_bases(bases)
+        for name, bases in result.classes.items()
+        if name.startswith(prefix) and name[len(prefix) :].isidentifier()
+    )
+
+
+def walk_adopted(
     results: list[FileResult],
     files: Sequence[Path],
     settings: Settings,
@@ -120,22 +136,22 @@ def _walk_adopted(
 ) -> None:
     """Check the files the text test skipped whose classes reach a runtime service base
     through the project index (``class Book(Base)``, ``Base`` a project base extending
-    one): their bodies are service code too. ``files``: the paths of ``results``."""
+    one): their bodies are service code too. ``files``: the paths of ``results``;
+    ``index_results``: the rest of the project, when the run covers part of it."""
     from lucent_lint.run.pool import ModuleNames
 
+    if not any(_unwalked(result) for result in results):
+        return
+    if not extends_runtime([*results, *index_results], settings):
+        return
     index = build_index([*results, *index_results], settings)
     names = ModuleNames()
     for position, result in enumerate(results):
-        if result.parsed or result.error or result.findings or not result.classes:
+        if not _unwalked(result):
             continue
         path = files[position]
         module, is_package = names(path)
-        prefix = f"{module}." if module else ""
-        if not any(
-            index.runtime_bases(bases)
-            for name, bases in result.classes.items()
-            if name.startswith(prefix) and name[len(prefix) :].isidentifier()
-        ):
+        if not _reaches_runtime(result, module, index):
             continue
         data, _ = read_source(path, result.path)
         if data is None:
@@ -143,6 +159,26 @@ def _walk_adopted(
         results[position] = check_source(
             data, result.path, module, is_package, settings, selection, walk=True
         )
+
+
+def adopted(
+    result: FileResult,
+    data: bytes,
+    module: str,
+    is_package: bool,
+    settings: Settings,
+    selection: Selection,
+    index_results: Sequence[FileResult],
+) -> FileResult:
+    """One file's ``result`` (from ``data``, read from stdin or given by flake8), checked
+    again with its body walked when the text test skipped it but its classes reach a
+    runtime service base through ``index_results`` (the rest of the project), as
+    :func:`walk_adopted` does for a run over paths."""
+    if not _unwalked(result) or not extends_runtime([result, *index_results], settings):
+        return result
+    if not _reaches_runtime(result, module, build_index([result, *index_results], settings)):
+        return result
+    return check_source(data, result.path, module, is_package, settings, selection, walk=True)
 
 
 def run_check(
@@ -181,12 +217,12 @@ def run_check(
     if progress is not None:
         progress.close()
     scanned = 0
-    adopting = _extends_runtime(checked.results, settings)
+    adopting = extends_runtime([*checked.results, *index_results], settings)
     if checked.unscanned and (adopting or any(result.deferred for result in checked.results)):
         # the index serves deferred findings only
         scanned = complete_index(checked, settings, cache)
     if adopting:
-        _walk_adopted(checked.results, files, settings, selection, index_results)
+        walk_adopted(checked.results, files, settings, selection, index_results)
     if cache is not None:
         cache.save()
     relatives = relative_paths(files, root)
@@ -207,6 +243,7 @@ def run_stdin(
     """Check ``data``, read from stdin, as the file ``filename`` (which need not exist)."""
     module_name, is_package = stdin_module(filename)
     result = check_source(data, filename, module_name, is_package, settings, selection)
+    result = adopted(result, data, module_name, is_package, settings, selection, index_results)
     relatives = [relative_to_root(Path(filename), root)]
     return finalize_results([result], relatives, settings, selection, index_results)
 
