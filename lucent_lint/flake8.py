@@ -21,24 +21,51 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from lucent_lint import __version__
 from lucent_lint.config import ConfigError, Settings, discover
-from lucent_lint.engine.check import check_source
-from lucent_lint.engine.project import module_name_for
+from lucent_lint.engine.check import build_index, check_source
+from lucent_lint.engine.project import ProjectIndex, module_name_for
 from lucent_lint.engine.registry import Selection, UnknownCodeError
 from lucent_lint.engine.results import FileResult
 from lucent_lint.engine.source import decode, read_source, source_encoding
 from lucent_lint.run.discovery import is_excluded, relative_to_root
 from lucent_lint.run.repo_index import index_results, project_root
-from lucent_lint.run.runner import adopted, finalize_results
+from lucent_lint.run.runner import adopted, extends_runtime, finalize_results
 
 #: how long (seconds) one process reuses a project index before checking files again
 INDEX_TTL = 2.0
+#: how long a project index that shows no class extending a runtime base answers "no
+#: file here can adopt the runtime through project classes" (a project that starts
+#: extending one is noticed this much later, at worst)
+NO_ADOPTION_TTL = 30.0
 
-_indexes: dict[tuple[Path, str], tuple[float, list[FileResult]]] = {}
+
+class _Index:
+    """A project's class index as loaded at ``loaded``: the per-file results, and the
+    :class:`ProjectIndex` of them, built the first time a file needs it."""
+
+    def __init__(self, loaded: float, results: list[FileResult], settings: Settings) -> None:
+        self.loaded = loaded
+        self.results = results
+        self.settings = settings
+        self._built: ProjectIndex | None = None
+
+    def built(self) -> ProjectIndex:
+        if self._built is None:
+            self._built = build_index(self.results, self.settings)
+        return self._built
+
+    @cached_property
+    def extends_runtime(self) -> bool:
+        """Some class of the project extends a runtime service base directly (or a
+        configured extra base): only then can a file adopt the runtime through them."""
+        return extends_runtime(self.results, self.settings)
+
+
+_indexes: dict[tuple[Path, str], _Index] = {}
 
 
 @lru_cache(maxsize=64)
@@ -48,14 +75,15 @@ def _configuration(directory: Path) -> tuple[Settings, Path, Selection]:
     return settings, root, selection
 
 
-def _project_index(root: Path, settings: Settings) -> list[FileResult]:
+def _project_index(root: Path, settings: Settings, ttl: float = INDEX_TTL) -> _Index:
+    """The project's class index, loaded again when older than ``ttl`` seconds."""
     key = (root, settings.digest())
     now = time.monotonic()
     entry = _indexes.get(key)
-    if entry is None or now - entry[0] > INDEX_TTL:
-        entry = (now, index_results(root, settings).results)
+    if entry is None or now - entry.loaded > ttl:
+        entry = _Index(now, index_results(root, settings).results, settings)
         _indexes[key] = entry
-    return entry[1]
+    return entry
 
 
 def _source(lines: list[str], path: Path | None) -> tuple[bytes, str | None]:
@@ -117,13 +145,22 @@ class LucentFlake8Plugin:
             return
         others: list[FileResult] = []
         # only a finding that waits for the cross-file index needs the project's classes,
-        # or a file the text test skipped whose classes may reach a runtime base
-        needs_index = result.deferred or (not result.parsed and result.classes)
-        root = project_root(path) if needs_index else None
+        # or a file the text test skipped whose classes may reach a runtime base through
+        # project classes (only in a project where some class extends one)
+        adoptable = not result.parsed and bool(result.classes)
+        root = project_root(path) if result.deferred or adoptable else None
+        if (
+            root is not None
+            and not result.deferred
+            and not _project_index(root, settings, NO_ADOPTION_TTL).extends_runtime
+        ):
+            root = None
         if root is not None:
             own = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-            others = [r for r in _project_index(root, settings) if r.path != own]
-            result = adopted(result, data, module, is_package, settings, selection, others)
+            index = _project_index(root, settings)
+            others = [r for r in index.results if r.path != own]
+            if adoptable:
+                result = adopted(result, data, module, is_package, settings, selection, index.built)
         run = finalize_results([result], [relative], settings, selection, index_results=others)
         for finding in run.findings:
             yield self._message(finding.line, finding.column - 1, finding.code, finding.message)

@@ -181,6 +181,11 @@ class ProjectIndex:
     service_pattern: re.Pattern[str] | None = None
     #: ``non-service-base-classes``: more ancestors that make a class no service
     non_service_bases: frozenset[str] = frozenset()
+    #: last name -> qualified class names ending in it, in index order (built on first
+    #: use, dropped by :meth:`add`): a re-export lookup reads a few names, not them all
+    _by_last: dict[str, list[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def for_settings(cls, settings: Settings) -> ProjectIndex:
@@ -193,6 +198,7 @@ class ProjectIndex:
     def add(self, classes: Mapping[str, Iterable[str]]) -> None:
         for name, bases in classes.items():
             self.classes[name] = list(bases)
+        self._by_last = None
 
     def _parents(self, qualified: str) -> list[str] | None:
         parents = self.classes.get(qualified)
@@ -275,10 +281,17 @@ class ProjectIndex:
         module, _, name = qualified.rpartition(".")
         if not module:
             return []
-        suffix = "." + name
-        for candidate, bases in self.classes.items():
-            if candidate.endswith(suffix) and candidate.startswith(module + "."):
-                return bases
+        by_last = self._by_last
+        if by_last is None:
+            by_last = self._by_last = {}
+            for candidate in self.classes:
+                _, dot, last = candidate.rpartition(".")
+                if dot:
+                    by_last.setdefault(last, []).append(candidate)
+        prefix = module + "."
+        for candidate in by_last.get(name, ()):
+            if candidate.startswith(prefix):
+                return self.classes[candidate]
         return []
 
 

@@ -444,7 +444,10 @@ def fix_stdin(
     module_name, is_package = stdin_module(filename)
     relative = relative_to_root(Path(filename), root)
     result = check_source(data, filename, module_name, is_package, settings, selection)
-    result = adopted(result, data, module_name, is_package, settings, selection, index_results)
+    result = adopted(
+        result, data, module_name, is_package, settings, selection,
+        lambda: build_index([result, *index_results], settings),
+    )  # fmt: skip
     before = finalize_results([result], [relative], settings, selection, index_results)
     text, _ = decode(data, filename)
     if not any(f.fixable for f in before.findings) or text is None:

@@ -11,7 +11,7 @@ produce one too.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -168,15 +168,13 @@ def adopted(
     is_package: bool,
     settings: Settings,
     selection: Selection,
-    index_results: Sequence[FileResult],
+    index: Callable[[], ProjectIndex],
 ) -> FileResult:
     """One file's ``result`` (from ``data``, read from stdin or given by flake8), checked
     again with its body walked when the text test skipped it but its classes reach a
-    runtime service base through ``index_results`` (the rest of the project), as
-    :func:`walk_adopted` does for a run over paths."""
-    if not _unwalked(result) or not extends_runtime([result, *index_results], settings):
-        return result
-    if not _reaches_runtime(result, module, build_index([result, *index_results], settings)):
+    runtime service base through the project index, as :func:`walk_adopted` does for a
+    run over paths. ``index`` makes the index; it is called only for such a file."""
+    if not _unwalked(result) or not _reaches_runtime(result, module, index()):
         return result
     return check_source(data, result.path, module, is_package, settings, selection, walk=True)
 
@@ -243,7 +241,10 @@ def run_stdin(
     """Check ``data``, read from stdin, as the file ``filename`` (which need not exist)."""
     module_name, is_package = stdin_module(filename)
     result = check_source(data, filename, module_name, is_package, settings, selection)
-    result = adopted(result, data, module_name, is_package, settings, selection, index_results)
+    result = adopted(
+        result, data, module_name, is_package, settings, selection,
+        lambda: build_index([result, *index_results], settings),
+    )  # fmt: skip
     relatives = [relative_to_root(Path(filename), root)]
     return finalize_results([result], relatives, settings, selection, index_results)
 

@@ -235,3 +235,32 @@ def test_the_plugin_decodes_a_file_once(tmp_path: Path, monkeypatch) -> None:
         (f["line"], f["column"] - 1, f["code"]) for f in cli
     ]
     assert {f["code"] for f in cli} == {"LUC201", "LUC301"}
+
+
+def test_a_project_without_runtime_bases_loads_its_index_once(tmp_path: Path, monkeypatch) -> None:
+    # files with classes the text test skips could adopt the runtime through project
+    # classes; in a project where no class extends a runtime base, one load answers that
+    # for every file (instead of one load every INDEX_TTL seconds)
+    import ast
+
+    from lucent_lint import flake8 as plugin
+
+    files = {f"lib/m{n}.py": f"class Thing{n}(dict):\n    pass\n" for n in range(3)}
+    root = make_project(tmp_path / "plain", {"lib/__init__.py": "", **files})
+    loads: list[Path] = []
+    real = plugin.index_results
+
+    def counting(where: Path, settings):
+        loads.append(where)
+        return real(where, settings)
+
+    monkeypatch.setattr(plugin, "index_results", counting)
+    monkeypatch.setattr(plugin, "INDEX_TTL", 0.0)  # every file would reload otherwise
+    monkeypatch.setattr(plugin, "_indexes", {})
+    monkeypatch.chdir(root)
+    for name in files:
+        path = root / name
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        tree = ast.parse("".join(lines))
+        assert list(plugin.LucentFlake8Plugin(tree, str(path), lines).run()) == []
+    assert len(loads) == 1
