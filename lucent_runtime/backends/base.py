@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from .._errors import MessageDecodeError
+from .._errors import MessageDecodeError, NamingError
 from .._events import DomainEvent, NewEvent
 from .._redact import redact_headers, redact_text
 
@@ -41,6 +42,18 @@ HEADER_DLQ_ATTEMPTS = "Lucent-Dlq-Attempts"
 MAX_DLQ_ERROR = 1024
 #: how many commands a service handles at once unless it says otherwise
 DEFAULT_COMMAND_CONCURRENCY = 32
+
+
+@functools.lru_cache(maxsize=4096)
+def check_stream_id(stream_id: str) -> str:
+    """``stream_id``, or :class:`NamingError` when it cannot name a stream on every back-end:
+    it must be one NATS subject token (a non-empty string without spaces, '.', '*' or
+    '>'). Every event store checks it the same way, on append and on read."""
+    if not isinstance(stream_id, str) or not stream_id or any(c in stream_id for c in ".*> \t\r\n"):
+        raise NamingError(
+            f"stream id {stream_id!r} cannot be a NATS subject token (no spaces, '.', '*' or '>')"
+        )
+    return stream_id
 
 
 def command_names(subject: str) -> tuple[str, str]:

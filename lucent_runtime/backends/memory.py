@@ -28,6 +28,7 @@ from .base import (
     MessageHandler,
     RequestHandler,
     Subscription,
+    check_stream_id,
     command_names,
     dead_letter_headers,
     dead_letter_subject,
@@ -53,6 +54,7 @@ class InMemoryEventStore(EventStore):
         events: Sequence[NewEvent],
         expected_version: int | None = None,
     ) -> list[DomainEvent]:
+        check_stream_id(stream_id)
         async with self._lock:
             stream = self._streams.setdefault(stream_id, [])
             fresh = [e for e in events if e.event_id not in self._by_id]
@@ -72,7 +74,7 @@ class InMemoryEventStore(EventStore):
             return [self._by_id[e.event_id] for e in events]
 
     async def read_stream(self, stream_id: str) -> list[DomainEvent]:
-        return list(self._streams.get(stream_id, ()))
+        return list(self._streams.get(check_stream_id(stream_id), ()))
 
 
 def subject_matches(pattern: str, subject: str) -> bool:

@@ -53,12 +53,11 @@ from .._errors import (
     ConcurrencyError,
     ConfigurationError,
     EventStoreError,
-    NamingError,
     PayloadTooLargeError,
     StoreUnavailableError,
 )
 from .._events import DomainEvent, NewEvent, compact_json, event_body
-from .base import EventStore
+from .base import EventStore, check_stream_id
 
 __all__ = [
     "BUS_STREAM_ID",
@@ -110,10 +109,7 @@ class _BatchDuplicateError(Exception):
 @functools.lru_cache(maxsize=4096)
 def _stream_subjects(stream_id: str) -> str:
     """``lucent.store.{stream_id}.>``: every event of the stream."""
-    if not stream_id or any(c in stream_id for c in ".*> \t\r\n"):
-        raise NamingError(
-            f"stream id {stream_id!r} cannot be a NATS subject token (no spaces, '.', '*' or '>')"
-        )
+    check_stream_id(stream_id)
     return f"{SUBJECT_PREFIX}{stream_id}.>"
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from .._errors import ConcurrencyError, ConfigurationError, EventStoreError, LucentError
 from .._events import DomainEvent, NewEvent, compact_json, metadata_json
-from .base import EventStore
+from .base import EventStore, check_stream_id
 
 __all__ = ["SqliteEventStore"]
 
@@ -122,6 +122,7 @@ class SqliteEventStore(EventStore):
         events: Sequence[NewEvent],
         expected_version: int | None = None,
     ) -> list[DomainEvent]:
+        check_stream_id(stream_id)
         events = list(events)
         if not events:
             return []
@@ -188,7 +189,7 @@ class SqliteEventStore(EventStore):
         _settle(batch, outcomes)
 
     async def read_stream(self, stream_id: str) -> list[DomainEvent]:
-        return await asyncio.to_thread(self._read_stream, stream_id)
+        return await asyncio.to_thread(self._read_stream, check_stream_id(stream_id))
 
     async def close(self) -> None:
         if not self._closed:

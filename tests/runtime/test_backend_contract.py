@@ -21,6 +21,7 @@ from lucent_runtime._errors import (
     CommandTimeoutError,
     ConcurrencyError,
     MessageDecodeError,
+    NamingError,
     NoHandlerError,
 )
 from lucent_runtime._events import NewEvent
@@ -133,6 +134,17 @@ async def test_store_append_and_read(backend: Backend) -> None:
     assert {e.stream_id for e in events} == {"trade-abc123"}
     assert await store.read_stream("trade-unknown") == []
     assert await store.append("trade-abc123", []) == []
+
+
+async def test_store_refuses_stream_ids_that_cannot_name_a_stream(backend: Backend) -> None:
+    # the same on every back-end: one NATS subject token, on append and on read
+    store = backend.store
+    for bad in ("trade-*", ">", "trade-1.>", "trade 1", "", None):
+        with pytest.raises(NamingError, match="stream id"):
+            await store.append(bad, [event()])  # type: ignore[arg-type]
+        with pytest.raises(NamingError, match="stream id"):
+            await store.read_stream(bad)  # type: ignore[arg-type]
+    assert await store.read_stream("trade-1") == []
 
 
 async def test_store_versions_are_dense_per_stream(backend: Backend) -> None:
