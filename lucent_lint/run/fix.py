@@ -45,7 +45,6 @@ from lucent_lint.run.discovery import discover_files, relative_paths, relative_t
 from lucent_lint.run.runner import (
     RunResult,
     adopted,
-    extends_runtime,
     finalize_results,
     ignored_codes,
     stdin_module,
@@ -381,9 +380,8 @@ def fix_paths(
         module_name, is_package = module_name_for(path)
         results.append(check_source(data, display, module_name, is_package, settings, selection))
         raw.append(data)
-    if extends_runtime(results, settings):
-        # files whose classes reach a runtime base through project classes, as a check does
-        walk_adopted(results, files, settings, selection, index_results)
+    # files whose classes reach a runtime base through project classes, as a check does
+    walk_adopted(results, files, settings, selection, index_results)
     before = finalize_results(results, relatives, settings, selection, index_results)
     before.warnings[:0] = skipped
     fixable = {f.path for f in before.findings if f.fixable}

@@ -84,3 +84,11 @@ def test_fix_and_diff_reach_them(project: Path) -> None:
     # what is left is still found in both files, the one the text test skips included
     left = _json(fixed.stdout)
     assert left == {"book.py": [(8, "LUC601", False)], "orders.py": [(8, "LUC601", False)]}
+
+
+@pytest.mark.parametrize("name", ["book.py", "orders.py"])
+def test_fixing_the_one_path_reaches_it(project: Path, name: str) -> None:
+    # the run sees one file; the project index (pyproject.toml's folder) shows its base
+    fixed = lucent("check", "--fix", "--no-cache", f"app/{name}", cwd=project)
+    assert "Fixed 1 finding." in fixed.stdout, fixed.stdout + fixed.stderr
+    assert FIXED in (project / "app" / name).read_text()
