@@ -235,16 +235,35 @@ def _innermost_frame(text: str) -> str:
     return f"{os.path.basename(last['file'])}:{last['line']} in {last['fn']}"
 
 
+#: the attributes every log record has; any other one came with ``extra=``
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "lucent",
+    "lucent_redacted",
+}
+
+
 def _as_dict(record: logging.LogRecord) -> dict[str, Any]:
     structured = getattr(record, "lucent", None)
     if isinstance(structured, dict):
         return structured
-    out: dict[str, Any] = {
-        "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(),
-        "level": record.levelname.lower(),
-        "logger": record.name,
-        "message": redact_text(record.getMessage()),
+    # the fields a plain record got through ``extra=``, redacted like a structured one's
+    extra = {
+        key if key not in _RESERVED else f"fields.{key}": value
+        for key, value in record.__dict__.items()
+        if key not in _RECORD_ATTRIBUTES and not key.startswith("_")
     }
+    out: dict[str, Any] = redact(extra) if extra else {}
+    out.update(
+        {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact_text(record.getMessage()),
+        }
+    )
     if record.exc_info and record.exc_info[1] is not None:
         error = record.exc_info[1]
         out["error"] = {

@@ -308,7 +308,11 @@ class NatsMessageBus(MessageBus):
                 # handlers are expected to encode their own errors into the reply; one that
                 # raised anyway still answers (``request`` raises RemoteCommandError), so
                 # the caller does not wait for a timeout
-                _log.exception("request handler on %s raised", msg.subject)
+                _log.exception(
+                    "request handler on %s raised",
+                    msg.subject,
+                    extra={"messaging.destination.name": msg.subject},
+                )
                 error = " ".join(f"{type(err).__name__}: {err}".split())[:1024]
                 await self._reply(msg.reply, b"", {HEADER_SERVE_ERROR: error})
             else:
@@ -340,7 +344,7 @@ class NatsMessageBus(MessageBus):
     async def _reply(self, inbox: str, body: bytes, headers: dict[str, str] | None) -> None:
         try:
             check_size(self._nc, f"reply on {inbox!r}", inbox, body, headers)
-        except Exception as err:
+        except Exception as err:  # noqa: LUC601 - the error is the reply the caller gets
             headers, body = {HEADER_SERVE_ERROR: f"{type(err).__name__}: {err}"}, b""
         try:
             await self._nc.publish(inbox, body, headers=headers)

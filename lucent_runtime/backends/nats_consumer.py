@@ -145,7 +145,7 @@ class PullConsumer(Subscription):
                         _log.warning("pull request for %s failed", self._durable, exc_info=True)
                 try:
                     item = await asyncio.wait_for(self._queue.get(), idle)
-                except TimeoutError:
+                except TimeoutError:  # noqa: LUC601 - no message for a while: pull again
                     outstanding = 0  # the server lost our requests (restart, reconnect)
                     continue
                 if item is _STOP:
@@ -163,7 +163,11 @@ class PullConsumer(Subscription):
                 except Exception:
                     # acking or dead-lettering failed (connection lost): the server
                     # redelivers the message after ack_wait
-                    _log.exception("delivering a message to %s failed", self._durable)
+                    _log.exception(
+                        "delivering a message to %s failed",
+                        self._durable,
+                        extra={"messaging.consumer.group.name": self._durable},
+                    )
         finally:
             keepalive.cancel()
 
@@ -265,6 +269,10 @@ class PullConsumer(Subscription):
             await self._dead_letter(subject, message.data, headers, message_id=message_id)
         except Exception:
             # keep the message: it is redelivered after ack_wait and tried again
-            _log.exception("could not publish the dead letter on %s", subject)
+            _log.exception(
+                "could not publish the dead letter on %s",
+                subject,
+                extra={"messaging.destination.name": subject},
+            )
             return
         await msg.term()

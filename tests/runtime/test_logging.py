@@ -162,6 +162,27 @@ async def test_json_lines_when_the_output_is_not_a_terminal(
     assert "pw-77" not in plain["message"]
 
 
+def test_a_plain_records_extra_fields_are_written_and_redacted(installed_handlers):
+    stream = io.StringIO()
+    installed_handlers.append(configure_logging(logging.INFO, stream, fmt="json"))
+    logging.getLogger("lucent_runtime.nats").error(
+        "delivering a message to %s failed",
+        "portfolio-handle-trade",
+        extra={
+            "messaging.consumer.group.name": "portfolio-handle-trade",
+            "api_key": "sk-extra-1",
+            "note": "token=tk-extra-2",
+            "level": "not the level",
+        },
+    )
+    (record,) = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert record["messaging.consumer.group.name"] == "portfolio-handle-trade"
+    assert record["api_key"] == REDACTED
+    assert "tk-extra-2" not in record["note"]
+    assert (record["level"], record["fields.level"]) == ("error", "not the level")
+    assert "exc_info" not in record and "args" not in record  # a record's own attributes
+
+
 async def test_readable_lines_with_a_short_traceback_on_a_terminal(
     infrastructure, installed_handlers, monkeypatch
 ):
