@@ -255,10 +255,18 @@ def _fix_paths(request: _Request, targets: list[Path], *, diff: bool) -> NoRetur
     """``--fix`` rewrites the files and reports what remains; ``--diff`` writes nothing and
     prints the diff instead."""
     from lucent_lint.run.fix import fix_paths
+    from lucent_lint.run.pool import default_jobs
 
     index = _outside_index(request, targets)
     fixing = fix_paths(
-        targets, request.settings, request.root, request.selection, index, write=not diff
+        targets,
+        request.settings,
+        request.root,
+        request.selection,
+        index,
+        write=not diff,
+        jobs=request.jobs or default_jobs(),
+        use_cache=request.use_cache,
     )
     _settle(request, fixing.run)
     if diff:

@@ -361,35 +361,43 @@ def fix_paths(
     index_results: Sequence[FileResult] = (),
     *,
     write: bool = True,
+    jobs: int = 1,
+    use_cache: bool = False,
 ) -> FixRun:
     """Fix every file under ``paths`` that has fixable findings; with ``write`` the files
     are rewritten and the run holds what remains, else (``--diff``) nothing is written and
-    the run holds the findings as they are."""
+    the run holds the findings as they are. The files are first checked as a check run
+    checks them (over ``jobs`` processes, through the cache when ``use_cache``); only
+    those with fixable findings are read again and fixed."""
+    from lucent_lint.run.pool import check_files, complete_index
+
     skipped: list[str] = []
     files = discover_files(paths, settings, root, skipped)
     displays = relative_paths(files, Path.cwd())
     relatives = relative_paths(files, root)
-    results: list[FileResult] = []
-    raw: list[bytes | None] = []
-    for path, display in zip(files, displays, strict=True):
-        data, error = read_source(path, display)
-        if data is None:
-            results.append(FileResult(path=display, error=error))
-            raw.append(None)
-            continue
-        module_name, is_package = module_name_for(path)
-        results.append(check_source(data, display, module_name, is_package, settings, selection))
-        raw.append(data)
+    cache = None
+    if use_cache:
+        from lucent_lint.run.cache import Cache
+
+        cache = Cache.open(root, settings, selection)
+    checked = check_files(files, displays, settings, selection, jobs=jobs, cache=cache)
+    results = checked.results
+    complete_index(checked, settings, cache)  # the fixer's index holds every file's classes
     # files whose classes reach a runtime base through project classes, as a check does
     walk_adopted(results, files, settings, selection, index_results)
+    if cache is not None:
+        cache.save()
     before = finalize_results(results, relatives, settings, selection, index_results)
     before.warnings[:0] = skipped
     fixable = {f.path for f in before.findings if f.fixable}
     fixer = FileFixer(settings, selection, build_index([*results, *index_results], settings))
     out = FixRun(before)
     for index, (path, display) in enumerate(zip(files, displays, strict=True)):
-        data = raw[index]
-        if display not in fixable or data is None:
+        if display not in fixable:
+            continue
+        data, error = read_source(path, display)
+        if data is None:  # gone or unreadable since it was checked
+            before.errors.append(error or f"{display}: cannot read")
             continue
         module_name, is_package = module_name_for(path)
         ignored = ignored_codes(relatives[index], settings, selection)

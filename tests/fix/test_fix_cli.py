@@ -131,3 +131,42 @@ def test_rules_lists_fix_safety(project: Path) -> None:
     assert fixable["LUC602"] == "safe"
     assert fixable["LUC002"] == "safe"
     assert fixable["LUC301"] == ""
+
+
+def test_fix_checks_through_the_cache_and_fixes_only_what_needs_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # a warm --fix parses only the file that changed since the last run (the others come
+    # from the cache, as for a check) and still fixes it
+    from lucent_lint.config import Settings
+    from lucent_lint.engine.registry import Selection
+    from lucent_lint.run import pool
+    from lucent_lint.run.fix import fix_paths
+
+    service = (
+        "from lucent_runtime import CryptoTradingServiceBase\n\n\n"
+        "class T{n}Service(CryptoTradingServiceBase):\n"
+        "    async def run(self):\n"
+        "        try:\n"
+        "            return 1\n"
+        "        except {caught}:\n"
+        "            raise\n"
+    )
+    for n in range(4):
+        (tmp_path / f"s{n}.py").write_text(service.format(n=n, caught="ValueError"))
+    settings = Settings()
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    fix_paths([tmp_path], settings, tmp_path, selection, use_cache=True)  # warms the cache
+    (tmp_path / "s9.py").write_text(service.format(n=9, caught="").replace("except :", "except:"))
+    parsed: list[str] = []
+    real = pool.check_source
+
+    def counting(data, display, *args, **kwargs):
+        parsed.append(Path(display).name)
+        return real(data, display, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "check_source", counting)
+    run = fix_paths([tmp_path], settings, tmp_path, selection, use_cache=True)
+    assert parsed == ["s9.py"]
+    assert run.fixed == 1
+    assert "except BaseException:" in (tmp_path / "s9.py").read_text()
