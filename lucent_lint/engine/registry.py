@@ -15,7 +15,7 @@ import pkgutil
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from lucent_lint.docs import names_a_rule
+from lucent_lint import config
 
 if TYPE_CHECKING:
     from lucent_lint.engine.rule import Rule
@@ -84,9 +84,12 @@ class UnknownCodeError(ValueError):
 
 
 def check_codes(codes: Iterable[str]) -> None:
-    for code in codes:
-        if not names_a_rule(code):
-            raise UnknownCodeError(f"unknown rule code or prefix {code!r}")
+    """:class:`UnknownCodeError` for a code or prefix that names no rule (the check the
+    configuration makes, :func:`lucent_lint.config.check_codes`)."""
+    try:
+        config.check_codes(codes)
+    except ValueError as exc:
+        raise UnknownCodeError(str(exc)) from None
 
 
 class Selection:
