@@ -57,7 +57,7 @@ def command_handler(command_type: str) -> Callable[[F], F]:
         raise NamingError(problem or f"command type must be a string, got {command_type!r}")
 
     def mark(fn: F) -> F:
-        _check_parameters(fn, f"@command_handler({command_type!r})", "(self, data, ctx)")
+        _check_parameters(fn, f"@command_handler({command_type!r})", ("self", "data", "ctx"))
         setattr(fn, _COMMAND_MARK, CommandHandlerSpec(command_type))
         return fn
 
@@ -75,28 +75,28 @@ def event_handler(event_type: str, *, bounded_context: str | None = None) -> Cal
         raise NamingError(f"bounded context {bounded_context!r} is not kebab-case")
 
     def mark(fn: F) -> F:
-        _check_parameters(fn, f"@event_handler({event_type!r})", "(self, event)")
+        _check_parameters(fn, f"@event_handler({event_type!r})", ("self", "event"))
         setattr(fn, _EVENT_MARK, EventHandlerSpec(event_type, bounded_context))
         return fn
 
     return mark
 
 
-def _check_parameters(fn: Any, decorator: str, wanted: str) -> None:
-    """``TypeError`` unless ``fn`` can be called with the parameters in ``wanted``."""
+def _check_parameters(fn: Any, decorator: str, wanted: tuple[str, ...]) -> None:
+    """``TypeError`` unless ``fn`` can be called with one argument per name in ``wanted``."""
     if not callable(fn):
         raise TypeError(f"{decorator} marks a method, got {fn!r}")
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
         return  # a callable without a signature to read (a builtin): its call will tell
-    arguments = [None] * wanted.count(",") + [None]
     try:
-        signature.bind(*arguments)
+        signature.bind(*wanted)
     except TypeError:
         name = getattr(fn, "__qualname__", repr(fn))
+        called = f"({', '.join(wanted)})"
         raise TypeError(
-            f"{decorator} needs a method called as {wanted}; {name}{signature} is not"
+            f"{decorator} needs a method called as {called}; {name}{signature} is not"
         ) from None
 
 

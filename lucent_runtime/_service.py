@@ -184,12 +184,8 @@ class LucentServiceBase:
         ``ctx`` carries the event's business context and correlation id, and the event's id
         as causation id."""
         if isinstance(event, Mapping):
-            try:
-                event = DomainEvent.from_dict(dict(event))
-            except (ValueError, KeyError, TypeError) as err:
-                raise MessageDecodeError(
-                    f"not a domain event: {type(err).__name__}: {err}"
-                ) from err
+            raw = dict(event)
+            event = _decode_event(lambda: DomainEvent.from_dict(raw), "the mapping")
         if not isinstance(event, DomainEvent):
             raise PayloadError(f"expected a DomainEvent, got {type(event).__name__}")
         raw_context = event.metadata.get("business_context")
@@ -310,14 +306,21 @@ class LucentServiceBase:
         await self.stop()
 
 
+def _decode_event(decode: Callable[[], DomainEvent], what: str) -> DomainEvent:
+    """``decode()``, or :class:`MessageDecodeError` naming ``what`` when it is no event."""
+    try:
+        return decode()
+    except (ValueError, KeyError, TypeError, RecursionError) as err:
+        raise MessageDecodeError(
+            f"{what} is not a domain event: {type(err).__name__}: {err}"
+        ) from err
+
+
 def _dispatcher(method: Callable[[DomainEvent], Awaitable[Any]]) -> MessageHandler:
     async def dispatch(message: Message) -> None:
-        try:
-            event = DomainEvent.from_json(message.data)
-        except (ValueError, KeyError, TypeError, RecursionError) as err:
-            raise MessageDecodeError(
-                f"message on {message.subject!r} is not a domain event: {type(err).__name__}: {err}"
-            ) from err
+        event = _decode_event(
+            lambda: DomainEvent.from_json(message.data), f"message on {message.subject!r}"
+        )
         token = _DELIVERY.set(message)
         try:
             await method(event)
