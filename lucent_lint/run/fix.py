@@ -44,7 +44,7 @@ from lucent_lint.rules.unused_noqa import remove_codes
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
 from lucent_lint.run.runner import (
     RunResult,
-    adopted,
+    check_one,
     finalize_results,
     ignored_codes,
     stdin_module,
@@ -449,11 +449,7 @@ def fix_stdin(
     the output (``write=False``: ``--diff``), what the original holds, as for paths."""
     module_name, is_package = stdin_module(filename)
     relative = relative_to_root(Path(filename), root)
-    result = check_source(data, filename, module_name, is_package, settings, selection)
-    result = adopted(
-        result, data, module_name, is_package, settings, selection,
-        lambda: build_index([result, *index_results], settings),
-    )  # fmt: skip
+    result = check_one(data, filename, module_name, is_package, settings, selection, index_results)
     before = finalize_results([result], [relative], settings, selection, index_results)
     text, _ = decode(data, filename)
     if not any(f.fixable for f in before.findings) or text is None:

@@ -179,6 +179,24 @@ def adopted(
     return check_source(data, result.path, module, is_package, settings, selection, walk=True)
 
 
+def check_one(
+    data: bytes,
+    display: str,
+    module: str,
+    is_package: bool,
+    settings: Settings,
+    selection: Selection,
+    index_results: Sequence[FileResult],
+) -> FileResult:
+    """One file checked apart from its project (stdin): :func:`check_source`, walked
+    again when its classes reach a runtime base through ``index_results``."""
+    result = check_source(data, display, module, is_package, settings, selection)
+    return adopted(
+        result, data, module, is_package, settings, selection,
+        lambda: build_index([result, *index_results], settings),
+    )  # fmt: skip
+
+
 def run_check(
     paths: Sequence[Path],
     settings: Settings,
@@ -240,11 +258,7 @@ def run_stdin(
 ) -> RunResult:
     """Check ``data``, read from stdin, as the file ``filename`` (which need not exist)."""
     module_name, is_package = stdin_module(filename)
-    result = check_source(data, filename, module_name, is_package, settings, selection)
-    result = adopted(
-        result, data, module_name, is_package, settings, selection,
-        lambda: build_index([result, *index_results], settings),
-    )  # fmt: skip
+    result = check_one(data, filename, module_name, is_package, settings, selection, index_results)
     relatives = [relative_to_root(Path(filename), root)]
     return finalize_results([result], relatives, settings, selection, index_results)
 
