@@ -219,13 +219,20 @@ def walk_into(
     is_package: bool,
     settings: Settings,
     selection: Selection,
+    analysis: Analysis | None = None,
 ) -> None:
-    """Parse ``text``, walk it and fill ``result`` (findings, deferred ones, noqa, lines)."""
+    """Parse ``text``, walk it and fill ``result`` (findings, deferred ones, noqa, lines);
+    with ``analysis`` (of ``text`` with ``selection``'s rules: ``--fix`` made one) only the
+    filling is left."""
     path = result.path
     result.parsed = True
     result.noqa = parse_noqa(text)
+    problem = None
     try:
-        analysis, problem = analyze(text, path, module_name, is_package, settings, selection.rules)
+        if analysis is None:
+            analysis, problem = analyze(
+                text, path, module_name, is_package, settings, selection.rules
+            )
     except (TooDeep, RecursionError) as exc:  # a deep chain of a kind the walk keeps flat
         result.warning = unparsable(path, str(exc) if isinstance(exc, TooDeep) else DEEP)
         return

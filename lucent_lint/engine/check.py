@@ -9,6 +9,7 @@ which runs once the repository index is complete, followed by suppression and se
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
 
 from lucent_lint.config import Settings
 from lucent_lint.docs import names_a_rule
@@ -25,6 +26,9 @@ from lucent_lint.engine.source import (
     unparsable,
 )
 from lucent_lint.engine.suppress import apply_noqa, noqa_span
+
+if TYPE_CHECKING:
+    from lucent_lint.engine.analysis import Analysis
 
 UNUSED_NOQA = "LUC002"
 
@@ -58,9 +62,10 @@ def check_text(
     is_package: bool,
     settings: Settings,
     selection: Selection,
+    analysis: Analysis | None = None,
 ) -> FileResult:
     """Check the text of a file that may hold service code: CPython's verdict, then a parse
-    and one walk with the selected rules."""
+    and one walk with the selected rules (unless ``analysis`` of ``text`` is given)."""
     result = FileResult(path=path)
     problem = compile_problem(text, path)
     if problem is not None:
@@ -72,7 +77,7 @@ def check_text(
     from lucent_lint.engine.analysis import walk_into  # libcst and the rules load only when needed
 
     try:
-        walk_into(result, text, module_name, is_package, settings, selection)
+        walk_into(result, text, module_name, is_package, settings, selection, analysis)
     except RecursionError:  # libcst's code generation (positions) on a deep expression
         return FileResult(path=path, warning=unparsable(path, DEEP))
     if result.warning is not None:  # skipped: neither findings nor unused noqa from it
@@ -91,21 +96,23 @@ def check_source(
     *,
     walk: bool = False,
     text: str | None = None,
+    analysis: Analysis | None = None,
 ) -> FileResult:
     """Check one file's bytes: :func:`source_text`, then the text test decides between
     :func:`scan_text` and :func:`check_text`. The result still holds deferred findings and
     the noqa map: :func:`finalize` completes it. ``walk``: parse and walk even a file the
     text test finds no service code in (its class reaches a runtime base through the index).
     ``text``: ``data`` as :func:`~lucent_lint.engine.source.decode` decodes it, when the
-    caller did so already."""
+    caller did so already. ``analysis``: the parse and walk of that text (see
+    :func:`check_text`)."""
     if text is None:
         text, result = source_text(data, path, settings)
         if text is None:
             return result
     elif (skipped := oversized(data, path, settings)) is not None:
         return skipped
-    if walk or may_contain_service_code(text, settings):
-        return check_text(text, path, module_name, is_package, settings, selection)
+    if analysis is not None or walk or may_contain_service_code(text, settings):
+        return check_text(text, path, module_name, is_package, settings, selection, analysis)
     return scan_text(text, path, module_name, is_package, settings)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import io
 import tokenize
 from collections.abc import Sequence
@@ -24,7 +25,8 @@ import libcst as cst
 
 from lucent_lint.config import Settings
 from lucent_lint.engine import positions
-from lucent_lint.engine.analysis import analyze
+from lucent_lint.engine._libcst import parse_module
+from lucent_lint.engine.analysis import Analysis, analyze, parse
 from lucent_lint.engine.check import (
     UNUSED_NOQA,
     build_index,
@@ -32,7 +34,7 @@ from lucent_lint.engine.check import (
     finalize,
     unused_noqa_codes,
 )
-from lucent_lint.engine.project import ProjectIndex, module_name_for
+from lucent_lint.engine.project import ProjectIndex
 from lucent_lint.engine.registry import Selection
 from lucent_lint.engine.results import FileResult
 from lucent_lint.engine.rule import Fix, Report
@@ -123,6 +125,11 @@ class FileFixer:
         self.unsafe = settings.unsafe_fixes
         #: (code, scope, node text) of fixes that failed the check, not offered again
         self.rejected: set[tuple[str, str, str]] = set()
+        #: the last round's text and its analysis
+        self._last: tuple[str, Analysis] | None = None
+        #: after :meth:`fix`, the analysis of the fixed text when a round made it (the
+        #: check of the written file then needs no new parse and walk)
+        self.final: Analysis | None = None
 
     def fix(
         self,
@@ -137,12 +144,15 @@ class FileFixer:
         if text is None:
             return FixedFile(display, "", "", encoding=encoding)
         out = FixedFile(display, text, text, encoding=encoding)
+        self.final = self._last = None
         compiled = _compiles(text, display)
         done: set[tuple[str, str]] = set()
         current = text
         self.rejected = set()
+        module, _ = parse(text, display)
+        if module is None:  # skipped by the check too: nothing to fix
+            return out
         try:
-            module = cst.parse_module(text)
             for _ in range(MAX_ROUNDS):
                 rejected = len(self.rejected)
                 step = self._round(
@@ -155,7 +165,7 @@ class FileFixer:
                     continue  # the others may still apply without the rejected ones
                 if fixed == current or not count:
                     break
-                module = cst.parse_module(fixed)  # raises when a fix broke the code
+                module = parse_module(fixed)  # raises when a fix broke the code
                 current, out.count = fixed, out.count + count
             before_noqa = current
             current, count = self._noqa(
@@ -174,6 +184,9 @@ class FileFixer:
             out.error = f"{display}: internal error while fixing: {type(exc).__name__}: {exc}"
             return out
         out.fixed = current
+        if self._last is not None and self._last[0] == current:
+            self.final = self._last[1]
+        self._last = None
         return out
 
     # -- node fixes ------------------------------------------------------------------------
@@ -189,19 +202,20 @@ class FileFixer:
         out: FixedFile,
     ) -> tuple[str, int] | None:
         """One round on ``module`` (the tree of ``text``): the fixed text and how many fixes
-        it applied, each checked to leave the program unchanged outside its sites."""
-        code = module.code
+        it applied, each checked to leave the program unchanged outside its sites. ``text``
+        is the module's code: libcst's tree gives back the text it was parsed from."""
         analysis, _ = analyze(
-            code, display, module_name, is_package, self.settings, self.selection.rules, module
+            text, display, module_name, is_package, self.settings, self.selection.rules, module
         )
         if analysis is None:
             return None
+        self._last = (text, analysis)
         candidates = [r for r in analysis.reports if self._wanted(r, ignored, done)]
         if self.rejected:
             candidates = [r for r in candidates if _key(r, module) not in self.rejected]
         if not candidates:
             return None
-        noqa = parse_noqa(code)
+        noqa = parse_noqa(text)
         spans = positions.spans(analysis.module, _sites(candidates))
         if noqa:
             candidates = [r for r in candidates if not _suppressed(r, spans, noqa)]
@@ -265,8 +279,16 @@ class FileFixer:
             return text, 0
         if "noqa" not in text.lower():
             return text, 0
+        walked = self._last[1] if self._last is not None and self._last[0] == text else None
         result = check_source(
-            text.encode(encoding), display, module_name, is_package, self.settings, self.selection
+            text.encode(encoding),
+            display,
+            module_name,
+            is_package,
+            self.settings,
+            self.selection,
+            text=text,
+            analysis=walked,
         )
         if result.error is not None or not result.noqa:
             return text, 0
@@ -369,11 +391,18 @@ def fix_paths(
     the run holds the findings as they are. The files are first checked as a check run
     checks them (over ``jobs`` processes, through the cache when ``use_cache``); only
     those with fixable findings are read again and fixed."""
-    from lucent_lint.run.pool import check_files, complete_index
+    from lucent_lint.run.pool import (
+        POOL_MIN_BYTES,
+        ModuleNames,
+        check_files,
+        complete_index,
+        run_in_pool,
+    )
 
     skipped: list[str] = []
     files = discover_files(paths, settings, root, skipped)
     displays = relative_paths(files, Path.cwd())
+    names = ModuleNames()
     relatives = relative_paths(files, root)
     cache = None
     if use_cache:
@@ -390,39 +419,113 @@ def fix_paths(
     before = finalize_results(results, relatives, settings, selection, index_results)
     before.warnings[:0] = skipped
     fixable = {f.path for f in before.findings if f.fixable}
-    fixer = FileFixer(settings, selection, build_index([*results, *index_results], settings))
-    out = FixRun(before)
-    for index, (path, display) in enumerate(zip(files, displays, strict=True)):
-        if display not in fixable:
-            continue
-        data, error = read_source(path, display)
-        if data is None:  # gone or unreadable since it was checked
-            before.errors.append(error or f"{display}: cannot read")
-            continue
-        module_name, is_package = module_name_for(path)
-        ignored = ignored_codes(relatives[index], settings, selection)
-        fixed = fixer.fix(data, display, module_name, is_package, ignored)
-        fixed.path = path
-        out.files.append(fixed)
-        before.warnings.extend(fixed.not_applied)
-        if fixed.error:
-            before.errors.append(fixed.error)
-        if not (write and fixed.changed):
-            continue
-        new = fixed.fixed.encode(fixed.encoding)
-        try:
-            path.write_bytes(new)
-        except OSError as exc:
-            before.errors.append(f"{display}: cannot write: {exc.strerror or exc}")
-            fixed.count = 0
-            continue
-        results[index] = check_source(
-            new, display, module_name, is_package, settings, selection, walk=results[index].parsed
+    items = [
+        _ToFix(
+            index,
+            path,
+            display,
+            *names(path),
+            ignored_codes(relatives[index], settings, selection),
+            results[index].parsed,
+            _size(path),
         )
+        for index, (path, display) in enumerate(zip(files, displays, strict=True))
+        if display in fixable
+    ]
+    fixer = FileFixer(settings, selection, build_index([*results, *index_results], settings))
+    work = functools.partial(
+        _fix_item, fixer=fixer, write=write, settings=settings, selection=selection
+    )
+    outcomes: dict[int, _Fixed] = {}
+
+    def done(item: _ToFix, outcome: _Fixed) -> None:
+        outcomes[item.index] = outcome
+
+    if jobs > 1 and len(items) > 1 and sum(item.size for item in items) >= POOL_MIN_BYTES:
+        run_in_pool(items, work, jobs, done)
+    else:
+        for item in items:
+            done(item, work(item))
+    out = FixRun(before)
+    for item in items:  # in the order of the input, whatever order they came back in
+        outcome = outcomes[item.index]
+        if outcome.file is not None:
+            out.files.append(outcome.file)
+            before.warnings.extend(outcome.file.not_applied)
+            if outcome.file.error:
+                before.errors.append(outcome.file.error)
+        if outcome.error:
+            before.errors.append(outcome.error)
+        if outcome.result is not None:
+            results[item.index] = outcome.result
     if write and out.fixed:
         after = finalize_results(results, relatives, settings, selection, index_results)
         out.run = _after_fixing(before, after, out.fixed)
     return out
+
+
+@dataclass(slots=True)
+class _ToFix:
+    """A file with fixable findings, as the fixing step needs it (pickled to a worker)."""
+
+    index: int
+    path: Path
+    display: str
+    module: str
+    is_package: bool
+    ignored: frozenset[str]
+    #: the check walked it though its text does not show service code (adopted)
+    walk: bool
+    size: int
+
+
+@dataclass(slots=True)
+class _Fixed:
+    """What fixing one file gave: the fix, the check of the written file, and why the file
+    could not be read or written."""
+
+    file: FixedFile | None
+    result: FileResult | None = None
+    error: str | None = None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _fix_item(
+    item: _ToFix, fixer: FileFixer, write: bool, settings: Settings, selection: Selection
+) -> _Fixed:
+    """Fix one file; with ``write``, write it back and check what was written."""
+    data, error = read_source(item.path, item.display)
+    if data is None:  # gone or unreadable since it was checked
+        return _Fixed(None, error=error or f"{item.display}: cannot read")
+    fixed = fixer.fix(data, item.display, item.module, item.is_package, item.ignored)
+    fixed.path = item.path
+    final, fixer.final = fixer.final, None
+    if not (write and fixed.changed):
+        return _Fixed(fixed)
+    new = fixed.fixed.encode(fixed.encoding)
+    try:
+        item.path.write_bytes(new)
+    except OSError as exc:
+        fixed.count = 0
+        return _Fixed(fixed, error=f"{item.display}: cannot write: {exc.strerror or exc}")
+    result = check_source(
+        new,
+        item.display,
+        item.module,
+        item.is_package,
+        settings,
+        selection,
+        walk=item.walk,
+        text=fixed.fixed,
+        analysis=final,
+    )
+    return _Fixed(fixed, result)
 
 
 def _after_fixing(before: RunResult, after: RunResult, fixed: int) -> RunResult:
@@ -465,7 +568,15 @@ def fix_stdin(
         return FixRun(before, [fixed])
     new = fixed.fixed.encode(fixed.encoding)
     result = check_source(
-        new, filename, module_name, is_package, settings, selection, walk=result.parsed
+        new,
+        filename,
+        module_name,
+        is_package,
+        settings,
+        selection,
+        walk=result.parsed,
+        text=fixed.fixed,
+        analysis=fixer.final,
     )
     after = finalize_results([result], [relative], settings, selection, index_results)
     return FixRun(_after_fixing(before, after, fixed.count), [fixed])

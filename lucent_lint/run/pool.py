@@ -19,12 +19,13 @@ waits for the index; :func:`complete_index` runs it on demand.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lucent_lint.engine.check import check_source, scan_text, source_text
 from lucent_lint.engine.results import FileResult
@@ -210,17 +211,19 @@ def complete_index(checked: Checked, settings: Settings, cache: Cache | None = N
 
 # -- the pool ----------------------------------------------------------------------------------
 
-_WORKER: tuple[Settings, Selection] | None = None
+#: what a worker process does with each item (set in the worker by ``_init_worker``)
+_WORK: Callable[[Any], Any] | None = None
 
 
-def _init_worker(settings: Settings, selection: Selection) -> None:
-    global _WORKER  # noqa: PLW0603 - one task per worker process
-    _WORKER = (settings, selection)
-    # A file's tree dies by reference counting once its result is made (the per-file step
-    # leaves no reference cycle: tests/perf/test_parallel.py checks it), so the automatic
-    # collections would only traverse live trees again and again; one collection per
-    # chunk frees whatever cycle a file may still leave.
-    gc.disable()
+def _init_worker(work: Callable[[Any], Any], automatic_gc: bool) -> None:
+    global _WORK  # noqa: PLW0603 - one task per worker process
+    _WORK = work
+    if not automatic_gc:
+        # A checked file's tree dies by reference counting once its result is made (the
+        # per-file step leaves no reference cycle: tests/perf/test_parallel.py checks
+        # it), so the automatic collections would only traverse live trees again and
+        # again; one collection per chunk frees whatever cycle a file may still leave.
+        gc.disable()
 
 
 def _check_item(item: _Item, settings: Settings, selection: Selection) -> FileResult:
@@ -238,11 +241,10 @@ def _check_item(item: _Item, settings: Settings, selection: Selection) -> FileRe
         return result
 
 
-def _check_chunk(chunk: list[_Item]) -> list[tuple[int, FileResult]]:
-    assert _WORKER is not None
-    settings, selection = _WORKER
+def _run_chunk(chunk: list[Any]) -> list[Any]:
+    assert _WORK is not None
     try:
-        return [(item.index, _check_item(item, settings, selection)) for item in chunk]
+        return [_WORK(item) for item in chunk]
     finally:
         gc.collect()
 
@@ -281,25 +283,31 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()  # pragma: no cover - no fork on this platform
 
 
-def _check_in_pool(
-    items: list[_Item],
-    results: list[FileResult | None],
-    settings: Settings,
-    selection: Selection,
+class Sized(Protocol):
+    """An item of work for the pool: its place in the input and its size in bytes."""
+
+    index: int
+    size: int
+
+
+def run_in_pool(
+    items: Sequence[Sized],
+    work: Callable[[Any], Any],
     jobs: int,
-    advance: Advance | None,
+    done: Callable[[Any, Any], None],
+    *,
+    automatic_gc: bool = True,
 ) -> int:
-    """Check ``items`` over up to ``jobs`` worker processes; returns how many it started."""
-    # imported here: a run with little to parse never pays for the pool machinery
+    """``work(item)`` for every item over up to ``jobs`` forked worker processes, in
+    chunks (see :func:`chunked`); ``done(item, outcome)`` in this process as chunks come
+    back. ``work`` reaches the workers by the fork, not pickled; items and outcomes are
+    pickled. Returns how many workers it started. A worker that dies (killed, out of
+    memory) loses nothing: the chunks not yet back are worked here, one item at a time."""
+    # imported here: a run with little to do never pays for the pool machinery
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    from lucent_lint.engine import analysis  # noqa: F401 - libcst and the rules, imported once before the
-
-    # fork so that every worker inherits them instead of importing them again
-    selection.rules  # noqa: B018 - loads the rule classes
-
-    chunks = chunked(items, jobs)
+    chunks = chunked(items, jobs)  # type: ignore[arg-type]
     workers = min(jobs, len(chunks))
     pending_chunks = {id(chunk): chunk for chunk in chunks}
     # Objects the workers inherit (modules, settings) are frozen before the fork: the
@@ -310,27 +318,45 @@ def _check_in_pool(
             max_workers=workers,
             mp_context=_pool_context(),
             initializer=_init_worker,
-            initargs=(settings, selection),
+            initargs=(work, automatic_gc),
         ) as pool:
             try:
-                futures = {pool.submit(_check_chunk, chunk): chunk for chunk in chunks}
+                futures = {pool.submit(_run_chunk, chunk): chunk for chunk in chunks}
             finally:
                 gc.unfreeze()  # the workers are forked by now (all at the first submit)
             pending = set(futures)
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for index, result in future.result():
-                        results[index] = result
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
                     chunk = futures[future]
+                    for item, outcome in zip(chunk, future.result(), strict=True):
+                        done(item, outcome)
                     del pending_chunks[id(chunk)]
-                    if advance is not None:
-                        advance(len(chunk))
     except BrokenProcessPool:
-        # A worker died (killed, out of memory): finish the rest here, one file at a time.
         for chunk in pending_chunks.values():
             for item in chunk:
-                results[item.index] = _check_item(item, settings, selection)
-                if advance is not None:
-                    advance(1)
+                done(item, work(item))
     return workers
+
+
+def _check_in_pool(
+    items: list[_Item],
+    results: list[FileResult | None],
+    settings: Settings,
+    selection: Selection,
+    jobs: int,
+    advance: Advance | None,
+) -> int:
+    """Check ``items`` over up to ``jobs`` worker processes; returns how many it started."""
+    from lucent_lint.engine import analysis  # noqa: F401 - libcst and the rules, imported once before the
+
+    # fork so that every worker inherits them instead of importing them again
+    selection.rules  # noqa: B018 - loads the rule classes
+
+    def done(item: _Item, result: FileResult) -> None:
+        results[item.index] = result
+        if advance is not None:
+            advance(1)
+
+    work = functools.partial(_check_item, settings=settings, selection=selection)
+    return run_in_pool(items, work, jobs, done, automatic_gc=False)

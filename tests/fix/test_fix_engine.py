@@ -168,3 +168,40 @@ def test_diff_of_a_fixed_file() -> None:
         "\\ No newline at end of file\n+b = 3\n\\ No newline at end of file\n"
     )
     assert FixedFile("a.py", "x\n", "x\n").diff() == ""
+
+
+def test_the_check_of_a_fixed_file_reuses_the_last_rounds_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the last round walked the fixed text to find nothing left to fix: the check of the
+    # written file fills its result from that walk, and gets what a new check gets
+    from lucent_lint.engine import analysis
+    from lucent_lint.engine.check import check_source
+    from lucent_lint.engine.project import ProjectIndex
+    from lucent_lint.run.fix import FileFixer
+
+    settings = settings_for()
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    fixer = FileFixer(settings, selection, ProjectIndex.for_settings(settings))
+    parses: list[str] = []
+    real_parse = analysis.parse
+
+    def counting(text: str, path: str):  # type: ignore[no-untyped-def]
+        parses.append(path)
+        return real_parse(text, path)
+
+    reused_for = 0
+    for path in sorted(Path(__file__).parents[2].glob("fixtures/**/*.py")):
+        fixed_file = fixer.fix(path.read_bytes(), str(path), path.stem, False, frozenset())
+        if not fixed_file.changed or fixer.final is None:  # None: the noqa step changed it
+            continue
+        reused_for += 1
+        new = fixed_file.fixed.encode(fixed_file.encoding)
+        monkeypatch.setattr(analysis, "parse", counting)
+        reused = check_source(
+            new, str(path), path.stem, False, settings, selection, analysis=fixer.final
+        )
+        monkeypatch.setattr(analysis, "parse", real_parse)
+        assert parses == []
+        assert reused == check_source(new, str(path), path.stem, False, settings, selection)
+    assert reused_for >= 5

@@ -11,7 +11,7 @@ import pytest
 from lucent_lint.run import pool as parallel
 from tests.cli import Completed, lucent
 
-from .project import REPO, make_project, rows
+from .project import REPO, _generator, make_project, rows
 from .project import check as run_project
 
 
@@ -147,3 +147,81 @@ def test_checking_a_file_leaves_no_reference_cycle(project: Path) -> None:
     finally:
         gc.enable()
     assert findings > 100
+
+
+# -- --fix over the pool -----------------------------------------------------------------------
+
+
+def _fix_project(root: Path, jobs: int):  # type: ignore[no-untyped-def]
+    from lucent_lint.config import discover
+    from lucent_lint.engine.registry import Selection
+    from lucent_lint.run.fix import fix_paths
+
+    settings, project_root = discover([root])
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    return fix_paths([root], settings, project_root, selection, jobs=jobs)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.py"))}
+
+
+def _shown(run, root: Path) -> str:  # type: ignore[no-untyped-def]
+    """What a fix run shows (diff, findings, errors, warnings), with the root taken out."""
+    shown = repr((run.diff(), rows(run.run), run.run.errors, run.run.warnings))
+    return shown.replace(str(root), "ROOT")
+
+
+@pytest.fixture
+def fixable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two copies of a findings-heavy project, to fix one serially and one over the pool."""
+    one, two = tmp_path_factory.mktemp("fix-serial"), tmp_path_factory.mktemp("fix-pooled")
+    for root in (one, two):
+        make_project(root, modules=12)
+        _generator().generate(root / "heavy", modules=12, seed=5, heavy=True)
+    return one, two
+
+
+def test_pooled_fix_gives_the_serial_fix(
+    fixable: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial_root, pooled_root = fixable
+    started: list[int] = []
+    real = parallel.run_in_pool
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    serial = _fix_project(serial_root, jobs=1)
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "run_in_pool", counting)
+    pooled = _fix_project(pooled_root, jobs=2)
+    assert started[-1] == 2  # the fixing step itself ran over two workers
+    assert serial.fixed > 10 and pooled.fixed == serial.fixed
+    assert _tree(pooled_root) == _tree(serial_root)
+    assert _shown(pooled, pooled_root) == _shown(serial, serial_root)
+    assert serial.diff() != ""
+
+
+def test_a_worker_dying_while_fixing_loses_no_fix(
+    fixable: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lucent_lint.run import fix
+
+    serial_root, pooled_root = fixable
+    serial = _fix_project(serial_root, jobs=1)
+    parent = os.getpid()
+    real = fix._fix_item
+
+    def die_in_worker(item, **kwargs):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(item, **kwargs)
+
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(fix, "_fix_item", die_in_worker)
+    pooled = _fix_project(pooled_root, jobs=2)
+    assert pooled.fixed == serial.fixed > 0
+    assert _tree(pooled_root) == _tree(serial_root)
+    assert _shown(pooled, pooled_root) == _shown(serial, serial_root)
