@@ -34,11 +34,19 @@ def syntax_tree(text: str) -> ast.Module | None:
 
 
 def same_outside(
-    before: str, after: str, sites: Iterable[Site], import_sources: Sequence[str] = ()
+    before: str,
+    after: str,
+    sites: Iterable[Site],
+    import_sources: Sequence[str] = (),
+    *,
+    old: ast.Module | None = None,
 ) -> bool:
     """Is ``after`` the program ``before`` is, except inside ``sites`` (of ``before``) and
-    for names added to imports from ``import_sources``?"""
-    old, new = syntax_tree(before), syntax_tree(after)
+    for names added to imports from ``import_sources``? ``old``: CPython's tree of
+    ``before``, when the caller has it (it is not changed)."""
+    if old is None:
+        old = syntax_tree(before)
+    new = syntax_tree(after)
     if old is None or new is None:
         return False
     boxes = _byte_boxes(before, sites)

@@ -12,6 +12,7 @@ rewritten.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import functools
@@ -41,7 +42,7 @@ from lucent_lint.engine.rule import Fix, Report
 from lucent_lint.engine.source import compile_problem, decode, read_source, source_encoding
 from lucent_lint.engine.suppress import apply_noqa, parse_noqa, source_lines, suppresses
 from lucent_lint.engine.transform import apply, choose, parent_map
-from lucent_lint.engine.verify import same_outside
+from lucent_lint.engine.verify import same_outside, syntax_tree
 from lucent_lint.rules.unused_noqa import remove_codes
 from lucent_lint.run.discovery import discover_files, relative_paths, relative_to_root
 from lucent_lint.run.runner import (
@@ -216,7 +217,10 @@ class FileFixer:
         if not candidates:
             return None
         noqa = parse_noqa(text)
-        spans = positions.spans(analysis.module, _sites(candidates))
+        tree = syntax_tree(text)  # CPython's, for the positions and for every check
+        spans = positions.report_spans(
+            analysis.module, text, _sites(candidates), tree, analysis.order
+        )
         if noqa:
             candidates = [r for r in candidates if not _suppressed(r, spans, noqa)]
         fixes: list[Fix] = [r.fix for r in candidates]  # type: ignore[misc]
@@ -225,14 +229,14 @@ class FileFixer:
         if not chosen:
             return None
         fixed = apply(analysis.module, chosen, parents).code
-        if not _verified(text, fixed, chosen, spans):
+        if not _verified(text, fixed, chosen, spans, tree):
             accepted = []
             for report in candidates:
                 fix = report.fix
                 if not any(fix is c for c in chosen):
                     continue
                 alone = apply(analysis.module, [fix], parents).code  # type: ignore[list-item]
-                if _verified(text, alone, [fix], spans):  # type: ignore[list-item]
+                if _verified(text, alone, [fix], spans, tree):  # type: ignore[list-item]
                     accepted.append(fix)
                     continue
                 self.rejected.add(_key(report, module))
@@ -242,7 +246,7 @@ class FileFixer:
                 )
             chosen = accepted
             fixed = apply(analysis.module, chosen, parents).code if chosen else text
-            if chosen and not _verified(text, fixed, chosen, spans):
+            if chosen and not _verified(text, fixed, chosen, spans, tree):
                 chosen = chosen[:1]
                 fixed = apply(analysis.module, chosen, parents).code
             if not chosen:
@@ -322,13 +326,14 @@ class FileFixer:
 _CHANGED = "the fixed code would differ from the original outside the fixed site"
 
 
-def _sites(reports: Sequence[Report]) -> list[cst.CSTNode]:
-    """The reported nodes and every node a fix replaces."""
-    nodes: list[cst.CSTNode] = []
+def _sites(reports: Sequence[Report]) -> list[tuple[cst.CSTNode, Sequence[cst.CSTNode]]]:
+    """The reported nodes and every node a fix replaces, each with the walk's stack of its
+    report (see :func:`positions.report_spans`)."""
+    nodes: list[tuple[cst.CSTNode, Sequence[cst.CSTNode]]] = []
     for report in reports:
-        nodes.append(report.node)
+        nodes.append((report.node, report.stack))
         if report.fix is not None:
-            nodes.extend(report.fix.replacements)
+            nodes.extend((node, report.stack) for node in report.fix.replacements)
     return nodes
 
 
@@ -337,12 +342,17 @@ def _key(report: Report, module: cst.Module) -> tuple[str, str, str]:
 
 
 def _verified(
-    before: str, after: str, fixes: Sequence[Fix], spans: dict[int, positions.Span]
+    before: str,
+    after: str,
+    fixes: Sequence[Fix],
+    spans: dict[int, positions.Span],
+    tree: ast.Module | None,
 ) -> bool:
-    """Does ``after`` keep ``before``'s program outside the sites of ``fixes``?"""
+    """Does ``after`` keep ``before``'s program outside the sites of ``fixes``? ``tree``
+    is CPython's tree of ``before``."""
     sites = [spans[id(node)] for fix in fixes for node in fix.replacements if id(node) in spans]
     sources = [line.split()[1] for fix in fixes for line in fix.imports]
-    return same_outside(before, after, sites, sources)
+    return same_outside(before, after, sites, sources, old=tree)
 
 
 def _suppressed(
