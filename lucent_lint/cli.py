@@ -93,7 +93,7 @@ def main() -> None:
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for parsing (default: all cores).",
+    help="Worker processes for checking and fixing (default: all cores).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .lucent_lint_cache/.")
 @click.option("--fix", is_flag=True, help="Fix what can be fixed; report what remains.")
@@ -256,8 +256,10 @@ def _fix_paths(request: _Request, targets: list[Path], *, diff: bool) -> NoRetur
     prints the diff instead."""
     from lucent_lint.run.fix import fix_paths
     from lucent_lint.run.pool import default_jobs
+    from lucent_lint.run.progress import Progress, wanted
 
     index = _outside_index(request, targets)
+    bar = Progress(sys.stderr, wanted(sys.stderr, request.output_format))
     fixing = fix_paths(
         targets,
         request.settings,
@@ -267,6 +269,7 @@ def _fix_paths(request: _Request, targets: list[Path], *, diff: bool) -> NoRetur
         write=not diff,
         jobs=request.jobs or default_jobs(),
         use_cache=request.use_cache,
+        progress=bar,
     )
     _settle(request, fixing.run)
     if diff:

@@ -21,6 +21,7 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -53,6 +54,9 @@ from lucent_lint.run.runner import (
     stdin_module,
     walk_adopted,
 )
+
+if TYPE_CHECKING:
+    from lucent_lint.run.progress import Progress
 
 MAX_ROUNDS = 10
 
@@ -395,6 +399,7 @@ def fix_paths(
     write: bool = True,
     jobs: int = 1,
     use_cache: bool = False,
+    progress: Progress | None = None,
 ) -> FixRun:
     """Fix every file under ``paths`` that has fixable findings; with ``write`` the files
     are rewritten and the run holds what remains, else (``--diff``) nothing is written and
@@ -419,7 +424,19 @@ def fix_paths(
         from lucent_lint.run.cache import Cache
 
         cache = Cache.open(root, settings, selection)
-    checked = check_files(files, displays, settings, selection, jobs=jobs, cache=cache)
+    if progress is not None:
+        progress.start(len(files))
+    checked = check_files(
+        files,
+        displays,
+        settings,
+        selection,
+        jobs=jobs,
+        cache=cache,
+        advance=progress.advance if progress is not None else None,
+    )
+    if progress is not None:
+        progress.close()
     results = checked.results
     complete_index(checked, settings, cache)  # the fixer's index holds every file's classes
     # files whose classes reach a runtime base through project classes, as a check does
@@ -450,12 +467,20 @@ def fix_paths(
 
     def done(item: _ToFix, outcome: _Fixed) -> None:
         outcomes[item.index] = outcome
+        if progress is not None:
+            progress.advance()
 
-    if jobs > 1 and len(items) > 1 and sum(item.size for item in items) >= POOL_MIN_BYTES:
-        run_in_pool(items, work, jobs, done)
-    else:
-        for item in items:
-            done(item, work(item))
+    if progress is not None:
+        progress.start(len(items), "fixing")
+    try:
+        if jobs > 1 and len(items) > 1 and sum(item.size for item in items) >= POOL_MIN_BYTES:
+            run_in_pool(items, work, jobs, done)
+        else:
+            for item in items:
+                done(item, work(item))
+    finally:
+        if progress is not None:
+            progress.close()
     out = FixRun(before)
     for item in items:  # in the order of the input, whatever order they came back in
         outcome = outcomes[item.index]

@@ -51,6 +51,7 @@ class Progress:
         self.delay = delay
         self.clock = clock
         self.total = 0
+        self.label = "checking"
         self.completed = 0
         self.started = clock()
         self._bar: Any = None
@@ -60,8 +61,13 @@ class Progress:
     def shown(self) -> bool:
         return self._bar is not None
 
-    def start(self, total: int) -> None:
+    def start(self, total: int, label: str = "checking") -> None:
+        """Count a new stage of ``total`` files from zero (a run may have two: ``--fix``
+        checks, then fixes)."""
+        self.close()
         self.total = total
+        self.label = label
+        self.completed = 0
         self.started = self.clock()
         if self.enabled and total > self.many_files:
             self._show()
@@ -94,12 +100,12 @@ class Progress:
 
         console = Console(file=self.stream, stderr=True)
         self._bar = Bar(
-            TextColumn("checking"),
+            TextColumn(self.label),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
         )
-        self._task = self._bar.add_task("check", total=self.total, completed=self.completed)
+        self._task = self._bar.add_task(self.label, total=self.total, completed=self.completed)
         self._bar.start()

@@ -101,3 +101,49 @@ def test_command_line_keeps_stderr_clean_when_not_a_terminal(tmp_path) -> None: 
     done = lucent("check", ".", "--no-cache", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_a_fix_run_counts_its_check_then_its_fixes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lucent_lint.config import Settings
+    from lucent_lint.engine.registry import Selection
+    from lucent_lint.run.fix import fix_paths
+
+    class Recording(Progress):
+        def __init__(self) -> None:
+            super().__init__(io.StringIO(), False)
+            self.stages: list[list] = []
+
+        def start(self, total: int, label: str = "checking") -> None:
+            super().start(total, label)
+            self.stages.append([label, total, 0])
+
+        def advance(self, count: int = 1) -> None:
+            super().advance(count)
+            self.stages[-1][2] += count
+
+    service = (
+        "from lucent_runtime import CryptoTradingServiceBase\n\n\n"
+        "class T{n}Service(CryptoTradingServiceBase):\n"
+        "    async def run(self):\n        try:\n            return 1\n"
+        "        except:\n            raise\n"
+    )
+    for n in range(3):
+        (tmp_path / f"s{n}.py").write_text(service.format(n=n))
+    for n in range(2):
+        (tmp_path / f"clean{n}.py").write_text("x = 1\n")
+    settings = Settings()
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    bar = Recording()
+    run = fix_paths([tmp_path], settings, tmp_path, selection, progress=bar)
+    assert run.fixed == 3
+    assert bar.stages == [["checking", 5, 5], ["fixing", 3, 3]]
+
+
+def test_the_bar_names_its_stage() -> None:
+    stream = Terminal()
+    bar = Progress(stream, True, many_files=0, clock=Clock())
+    bar.start(3, "fixing")
+    assert bar.shown
+    bar.advance()
+    bar.close()
+    assert "fixing" in stream.getvalue()
