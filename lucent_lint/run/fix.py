@@ -424,8 +424,6 @@ def fix_paths(
         from lucent_lint.run.cache import Cache
 
         cache = Cache.open(root, settings, selection)
-    if progress is not None:
-        progress.start(len(files))
     checked = check_files(
         files,
         displays,
@@ -433,10 +431,8 @@ def fix_paths(
         selection,
         jobs=jobs,
         cache=cache,
-        advance=progress.advance if progress is not None else None,
+        progress=progress,
     )
-    if progress is not None:
-        progress.close()
     results = checked.results
     complete_index(checked, settings, cache)  # the fixer's index holds every file's classes
     # files whose classes reach a runtime base through project classes, as a check does

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from lucent_lint.config import Settings
     from lucent_lint.engine.registry import Selection
     from lucent_lint.run.cache import Cache
+    from lucent_lint.run.progress import Progress
 
 #: below this much source to parse, a pool costs more (fork, pickling) than it saves
 POOL_MIN_BYTES = 120_000
@@ -122,9 +123,28 @@ def check_files(
     *,
     jobs: int = 1,
     cache: Cache | None = None,
-    advance: Advance | None = None,
+    progress: Progress | None = None,
 ) -> Checked:
-    """Check ``files`` (shown as ``displays``); see the module docstring."""
+    """Check ``files`` (shown as ``displays``); see the module docstring. ``progress``
+    counts the files checked, as a stage of its own."""
+    if progress is None:
+        return _check_files(files, displays, settings, selection, jobs, cache, None)
+    progress.start(len(files))
+    try:
+        return _check_files(files, displays, settings, selection, jobs, cache, progress.advance)
+    finally:
+        progress.close()
+
+
+def _check_files(
+    files: Sequence[Path],
+    displays: Sequence[str],
+    settings: Settings,
+    selection: Selection,
+    jobs: int,
+    cache: Cache | None,
+    advance: Advance | None,
+) -> Checked:
     results: list[FileResult | None] = [None] * len(files)
     checked = Checked(results=results)  # type: ignore[arg-type]
     names = ModuleNames()

@@ -219,8 +219,6 @@ def run_check(
         from lucent_lint.run.cache import Cache
 
         cache = Cache.open(root, settings, selection)
-    if progress is not None:
-        progress.start(len(files))
     checked = check_files(
         files,
         relative_paths(files, Path.cwd()),
@@ -228,10 +226,8 @@ def run_check(
         selection,
         jobs=jobs,
         cache=cache,
-        advance=progress.advance if progress is not None else None,
+        progress=progress,
     )
-    if progress is not None:
-        progress.close()
     scanned = 0
     adopting = extends_runtime([*checked.results, *index_results], settings)
     if checked.unscanned and (adopting or any(result.deferred for result in checked.results)):
